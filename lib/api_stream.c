@@ -1,0 +1,421 @@
+/*
+ * api_stream.c -- reading a monitored flow: mtcp_peek, mtcp_ppeek,
+ * mtcp_getlastpkt, and the SOL_MONSOCKET options of mtcp_getsockopt and
+ * mtcp_setsockopt.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mos_api.h>
+
+#include "context.h"
+#include "tcp_track.h"
+
+static bool valid_side(int side)
+{
+	return side == MOS_SIDE_CLI || side == MOS_SIDE_SVR;
+}
+
+/* The ring of `side` for a peek-like call; errno set when NULL. */
+static struct mos_half *flow_half(struct mos_sock *s, int side, int notsock)
+{
+	struct mos_half *h;
+
+	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
+		errno = notsock;
+		return NULL;
+	}
+	if (!valid_side(side)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = &s->flow->half[side];
+	if (h->buf_off) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return h;
+}
+
+MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
+			     size_t len)
+{
+	struct mos_ctx *c;
+	struct mos_sock *s = mos_cb_sock(mctx, sock, &c);
+	struct mos_half *h = s ? flow_half(s, side, ENOTSOCK) : NULL;
+	uint64_t head, end, *off;
+	size_t n;
+
+	if (!h)
+		return -1;
+	if (!buf && len) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!h->has_ring)
+		return 0;
+	off = &s->peek_off[side];
+	head = mos_ring_head(&h->ring);
+	if (*off < head) {
+		/* outrun (1.12 step 4): report the loss, resume at head */
+		uint64_t lost = head - *off;
+
+		*off = head;
+		errno = ENODATA;
+		return -(ssize_t)lost;
+	}
+	end = mos_ring_contig_end(&h->ring);
+	n = end - *off < len ? (size_t)(end - *off) : len;
+	if (n)
+		n = mos_ring_read(&h->ring, *off, (uint8_t *)buf, n);
+	*off += n;
+	return (ssize_t)n;
+}
+
+MOS_EXPORT ssize_t mtcp_ppeek(mctx_t mctx, int sock, int side, char *buf,
+			      size_t count, uint64_t off)
+{
+	struct mos_ctx *c;
+	struct mos_sock *s = mos_cb_sock(mctx, sock, &c);
+	struct mos_half *h = s ? flow_half(s, side, ESOCKTNOSUPPORT) : NULL;
+	size_t n;
+
+	if (!h)
+		return -1;
+	if (!count)
+		return 0;
+	if (!buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = h->has_ring ? mos_ring_read(&h->ring, off, (uint8_t *)buf, count)
+			: 0;
+	if (!n) {
+		errno = ENODATA;
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static int copy_packet(struct mos_ctx *c, struct pkt_info *pi)
+{
+	const struct mos_frame *fr = c->cur.frame;
+	const struct mos_pkt *p = c->cur.pkt;
+	uint8_t *copy;
+
+	if (c->pktcopy_room < fr->len) {
+		uint8_t *n = realloc(c->pktcopy, fr->len);
+
+		if (!n) {
+			errno = ENOMEM;
+			return -1;
+		}
+		c->pktcopy = n;
+		c->pktcopy_room = fr->len;
+	}
+	copy = c->pktcopy;
+	memcpy(copy, fr->data, fr->len);
+	memset(pi, 0, sizeof(*pi));
+	pi->cur_ts = (uint32_t)(c->now_us / 1000u);
+	pi->in_ifidx = (int8_t)fr->port;
+	pi->eth_len = (uint16_t)fr->len;
+	pi->ethh = (struct ethhdr *)copy;
+	if (p->ipver == 4 && c->cur.kind != MOS_MAL_IP_SHORT) {
+		pi->iph = (struct iphdr *)(copy + p->l3_off);
+		pi->ip_len = (uint16_t)p->ip_len;
+	} else if (p->ipver == 6) {
+		pi->ip_len = (uint16_t)p->ip_len;
+	}
+	if (c->cur.kind == MOS_PKT_TCP || c->cur.kind == MOS_MAL_TCP_CSUM) {
+		pi->tcph = (struct tcphdr *)(copy + p->l4_off);
+		pi->payload = copy + p->payload_off;
+		pi->payloadlen = (uint16_t)p->payload_len;
+		pi->seq = p->seq;
+		pi->ack_seq = p->ack;
+		pi->window = p->win;
+		pi->offset = c->cur.flow ? c->cur.offset : 0;
+	}
+	return 0;
+}
+
+MOS_EXPORT int mtcp_getlastpkt(mctx_t mctx, int sock, int side,
+			       struct pkt_info *pinfo)
+{
+	struct mos_ctx *c;
+	struct mos_sock *s = mos_cb_sock(mctx, sock, &c);
+
+	if (!s)
+		return -1;
+	if (!pinfo || side < MOS_SIDE_CLI || side > MOS_SIDE_BOTH) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!c->cur.frame) {
+		errno = ENODATA;
+		return -1;
+	}
+	return copy_packet(c, pinfo);
+}
+
+/* ------------------------------------------------------------- getsockopt */
+
+static int get_state(struct mos_sock *s, int side, void *optval,
+		     socklen_t *optlen)
+{
+	int st;
+
+	if (*optlen < (socklen_t)sizeof(int)) {
+		errno = EINVAL;
+		return -1;
+	}
+	st = s->flow->half[side].state;
+	memcpy(optval, &st, sizeof(st));
+	*optlen = sizeof(int);
+	return 0;
+}
+
+static int get_bufinfo(struct mos_sock *s, int side, void *optval,
+		       socklen_t *optlen)
+{
+	const struct mos_half *h = &s->flow->half[side];
+	const struct mos_half *snd = &s->flow->half[!side];
+	struct tcp_buf_info bi;
+
+	if (*optlen != (socklen_t)sizeof(bi)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (h->buf_off || !h->has_ring) {
+		*optlen = 0;
+		errno = ENODATA;
+		return -1;
+	}
+	bi.tcpbi_init_seq = snd->isn + 1;
+	bi.tcpbi_next_byte_expected = (uint32_t)mos_ring_contig_end(&h->ring);
+	bi.tcpbi_last_byte_read = bi.tcpbi_next_byte_expected;
+	bi.tcpbi_last_byte_received = (uint32_t)mos_ring_high_end(&h->ring);
+	memcpy(optval, &bi, sizeof(bi));
+	return 0;
+}
+
+static int get_fraginfo(struct mos_sock *s, int side, void *optval,
+			socklen_t *optlen)
+{
+	const struct mos_half *h = &s->flow->half[side];
+	struct tcp_ring_fragment *out = optval;
+	int cap = (int)*optlen, n, total;
+
+	if (*optlen == 0 || *optlen > 1u << 20) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (h->buf_off || !h->has_ring) {
+		*optlen = 0;
+		errno = ENODATA;
+		return -1;
+	}
+	n = mos_ring_fragments(&h->ring, out, cap, &total);
+	if (n < cap)
+		out[n] = (struct tcp_ring_fragment){ 0, 0 };
+	*optlen = (socklen_t)n;
+	return 0;
+}
+
+static int get_timestamp(struct mos_sock *s, void *optval, socklen_t *optlen)
+{
+	uint32_t ts;
+
+	if (*optlen < (socklen_t)sizeof(ts)) {
+		errno = EINVAL;
+		return -1;
+	}
+	ts = (uint32_t)(s->flow->last_us / 1000u * 1000u);
+	memcpy(optval, &ts, sizeof(ts));
+	*optlen = sizeof(ts);
+	return 0;
+}
+
+MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
+			       void *optval, socklen_t *optlen)
+{
+	struct mos_ctx *c;
+	struct mos_sock *s;
+
+	if (level != SOL_MONSOCKET) {
+		/* SOL_SOCKET options exist only for end-host sockets */
+		if (!mos_ctx_check(mctx))
+			return -1;
+		errno = level == SOL_SOCKET ? ENOTSOCK : ENOSYS;
+		return -1;
+	}
+	s = mos_cb_sock(mctx, sock, &c);
+	if (!s)
+		return -1;
+	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	if (!optval || !optlen) {
+		errno = EINVAL;
+		return -1;
+	}
+	switch (optname) {
+	case MOS_TCP_STATE_CLI:
+		return get_state(s, MOS_SIDE_CLI, optval, optlen);
+	case MOS_TCP_STATE_SVR:
+		return get_state(s, MOS_SIDE_SVR, optval, optlen);
+	case MOS_INFO_CLIBUF:
+		return get_bufinfo(s, MOS_SIDE_CLI, optval, optlen);
+	case MOS_INFO_SVRBUF:
+		return get_bufinfo(s, MOS_SIDE_SVR, optval, optlen);
+	case MOS_FRAGINFO_CLIBUF:
+		return get_fraginfo(s, MOS_SIDE_CLI, optval, optlen);
+	case MOS_FRAGINFO_SVRBUF:
+		return get_fraginfo(s, MOS_SIDE_SVR, optval, optlen);
+	case MOS_TIMESTAMP:
+		return get_timestamp(s, optval, optlen);
+	default:
+		errno = ENOSYS;
+		return -1;
+	}
+}
+
+/* ------------------------------------------------------------- setsockopt */
+
+static int set_buf(struct mos_ctx *c, struct mos_sock *s, int side, int v)
+{
+	uint32_t size;
+
+	if (v < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	size = (uint32_t)((v + 1023) / 1024) * 1024u;
+	if (s->type == MOS_SOCK_MONITOR_STREAM) {
+		s->buf_off[side] = v == 0;
+		s->buf_size[side] = size;
+		return 0;
+	}
+	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	if (mos_self != c) {
+		errno = EPERM;
+		return -1;
+	}
+	{
+		struct mos_half *h = &s->flow->half[side];
+
+		if (v == 0) {
+			if (h->has_ring) {
+				h->rcv_end = mos_ring_contig_end(&h->ring);
+				mos_ring_release(&h->ring);
+				h->has_ring = false;
+			}
+			h->buf_off = true;
+			return 0;
+		}
+		if (h->has_ring && mos_ring_set_capacity(&h->ring, size) < 0)
+			return -1;
+		h->ring_cap = size;
+		h->buf_off = false;
+	}
+	return 0;
+}
+
+static int set_flow_opt(struct mos_ctx *c, struct mos_sock *s, int optname,
+			int v)
+{
+	if (s->type == MOS_SOCK_MONITOR_STREAM && optname == MOS_STOP_MON) {
+		errno = EPERM;
+		return -1;
+	}
+	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	if (mos_self != c) {
+		errno = EPERM;
+		return -1;
+	}
+	if (optname == MOS_STOP_MON) {
+		if (v < MOS_SIDE_CLI || v > MOS_SIDE_BOTH) {
+			errno = EINVAL;
+			return -1;
+		}
+		s->stopped |= v == MOS_SIDE_BOTH ? 3u : 1u << v;
+		return 0;
+	}
+	if (v != MOS_OVERLAP_POLICY_FIRST && v != MOS_OVERLAP_POLICY_LAST) {
+		errno = EINVAL;
+		return -1;
+	}
+	{
+		int side = optname == MOS_CLIOVERLAP ? MOS_SIDE_CLI
+						     : MOS_SIDE_SVR;
+		struct mos_half *h = &s->flow->half[side];
+
+		s->policy_req[side] = (int8_t)v;
+		h->policy = (uint8_t)v;
+		if (h->has_ring)
+			mos_ring_set_policy(&h->ring, v);
+	}
+	return 0;
+}
+
+MOS_EXPORT int mtcp_setsockopt(mctx_t mctx, int sock, int level, int optname,
+			       const void *optval, socklen_t optlen)
+{
+	struct mos_ctx *c = mos_ctx_check(mctx);
+	struct mos_sock *s;
+	int v, rc = -1;
+
+	if (!c)
+		return -1;
+	if (level != SOL_MONSOCKET) {
+		errno = ENOSYS;
+		return -1;
+	}
+	mos_ctx_enter(c);
+	s = mos_sock_get(&c->socks, sock);
+	if (s && s->type == MOS_SOCK_MONITOR_STREAM_ACTIVE && mos_self != c) {
+		errno = EPERM;
+		goto out;
+	}
+	if (!s) {
+		errno = EBADF;
+		goto out;
+	}
+	switch (optname) {
+	case MOS_CLIBUF:
+	case MOS_SVRBUF:
+	case MOS_STOP_MON:
+	case MOS_CLIOVERLAP:
+	case MOS_SVROVERLAP:
+		break;
+	default:
+		errno = ENOSYS;
+		goto out;
+	}
+	if (s->type == MOS_SOCK_MONITOR_RAW) {
+		errno = ENOTSOCK;
+		goto out;
+	}
+	if (!optval || optlen < (socklen_t)sizeof(int)) {
+		errno = EINVAL;
+		goto out;
+	}
+	memcpy(&v, optval, sizeof(v));
+	if (optname == MOS_CLIBUF || optname == MOS_SVRBUF)
+		rc = set_buf(c, s, optname == MOS_CLIBUF ? MOS_SIDE_CLI
+							 : MOS_SIDE_SVR, v);
+	else
+		rc = set_flow_opt(c, s, optname, v);
+out:
+	mos_ctx_leave(c);
+	return rc;
+}

@@ -1,0 +1,426 @@
+/*
+ * context.c -- a context's packet thread and its loop (DPDK's l2fwd shape):
+ * a burst from every port it polls, then timers, flow expiry, NEW_DATA
+ * notices and transmission, until it is asked to stop or its offline input
+ * ends; at the end every remaining flow gets its MOS_ON_CONN_END.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "context.h"
+#include "event.h"
+
+#define IDLE_SLEEP_NS 50000	/* live input with nothing to do */
+
+_Thread_local struct mos_ctx *mos_self;
+
+static struct mos_ctx *registry[MOS_MAX_CONTEXTS];
+
+void mos_ctx_register(int idx, struct mos_ctx *c)
+{
+	__atomic_store_n(&registry[idx], c, __ATOMIC_RELEASE);
+}
+
+struct mos_ctx *mos_ctx_registered(int idx)
+{
+	if (idx < 0 || idx >= MOS_MAX_CONTEXTS)
+		return NULL;
+	return __atomic_load_n(&registry[idx], __ATOMIC_ACQUIRE);
+}
+
+struct mos_ctx *mos_ctx_lookup(mctx_t mctx)
+{
+	int i;
+
+	if (!mctx)
+		return NULL;
+	/* compare pointers only: mctx may point anywhere */
+	for (i = 0; i < MOS_MAX_CONTEXTS; i++) {
+		struct mos_ctx *c = mos_ctx_registered(i);
+
+		if (c && &c->pub == mctx)
+			return c;
+	}
+	return NULL;
+}
+
+struct mos_ctx *mos_ctx_check(mctx_t mctx)
+{
+	struct mos_ctx *c = mos_ctx_lookup(mctx);
+
+	if (!c || (c->ended && mos_self != c)) {
+		errno = EACCES;
+		return NULL;
+	}
+	return c;
+}
+
+void mos_ctx_enter(struct mos_ctx *c)
+{
+	if (mos_self == c)
+		return;
+	__atomic_add_fetch(&c->waiters, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&c->lock);
+	__atomic_sub_fetch(&c->waiters, 1, __ATOMIC_ACQ_REL);
+}
+
+void mos_ctx_leave(struct mos_ctx *c)
+{
+	if (mos_self != c)
+		pthread_mutex_unlock(&c->lock);
+}
+
+/* ------------------------------------------------------------------ timers */
+
+static bool timer_before(const struct mos_timer *a, const struct mos_timer *b)
+{
+	return a->due_us < b->due_us ||
+	       (a->due_us == b->due_us && a->seq < b->seq);
+}
+
+static void timer_swap(struct mos_timer *a, struct mos_timer *b)
+{
+	struct mos_timer t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+int mos_timer_add(struct mos_ctx *c, uint64_t due_us, int id, callback_t cb)
+{
+	int i;
+
+	if (c->ntimers == c->captimers) {
+		int ncap = c->captimers ? c->captimers * 2 : 16;
+		struct mos_timer *n = realloc(c->timers,
+					      sizeof(*n) * (size_t)ncap);
+
+		if (!n) {
+			errno = ENOMEM;
+			return -1;
+		}
+		c->timers = n;
+		c->captimers = ncap;
+	}
+	i = c->ntimers++;
+	c->timers[i] = (struct mos_timer){ due_us, c->timer_seq++, id, cb };
+	while (i > 0 && timer_before(&c->timers[i], &c->timers[(i - 1) / 2])) {
+		timer_swap(&c->timers[i], &c->timers[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+static struct mos_timer timer_pop(struct mos_ctx *c)
+{
+	struct mos_timer top = c->timers[0];
+	int i = 0;
+
+	c->timers[0] = c->timers[--c->ntimers];
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < c->ntimers && timer_before(&c->timers[l], &c->timers[m]))
+			m = l;
+		if (r < c->ntimers && timer_before(&c->timers[r], &c->timers[m]))
+			m = r;
+		if (m == i)
+			break;
+		timer_swap(&c->timers[i], &c->timers[m]);
+		i = m;
+	}
+	return top;
+}
+
+/* Offline time starts at the capture's first stamp: timers armed before
+ * it count from there. */
+static void timers_rebase(struct mos_ctx *c, uint64_t base)
+{
+	int i;
+
+	for (i = 0; i < c->ntimers; i++)
+		c->timers[i].due_us += base;
+}
+
+static void timers_run(struct mos_ctx *c)
+{
+	while (c->ntimers && c->timers[0].due_us <= c->now_us) {
+		struct mos_timer t = timer_pop(c);
+
+		memset(&c->cur, 0, sizeof(c->cur));
+		c->cur.recv_side = -1;
+		t.cb(&c->pub, t.id, 0, 0, NULL);
+	}
+}
+
+/* -------------------------------------------------------------------- loop */
+
+void mos_ctx_flush_port(struct mos_ctx *c, int port)
+{
+	int n = c->ntx[port];
+
+	if (!n)
+		return;
+	c->ntx[port] = 0;
+	c->stats.tx_frames += (uint64_t)c->io->ops->tx_burst(
+		c->io, c->pub.cpu, port, c->tx[port], n);
+}
+
+static void flush_all(struct mos_ctx *c)
+{
+	int p;
+
+	for (p = 0; p < c->cfg->nports; p++)
+		mos_ctx_flush_port(c, p);
+}
+
+/* One burst from every port; -1 once every port's input has ended. */
+static int poll_once(struct mos_ctx *c)
+{
+	int i, total = 0, open_ports = 0;
+
+	if (!c->io->offline)
+		c->now_us = c->io->ops->now_us(c->io);
+	for (i = 0; i < c->nports; i++) {
+		int port = c->ports[i], n, k;
+
+		if (c->port_ended[i])
+			continue;
+		n = c->io->ops->rx_burst(c->io, c->pub.cpu, port, c->rx,
+					 c->burst);
+		if (n < 0) {
+			c->port_ended[i] = true;
+			continue;
+		}
+		open_ports++;
+		for (k = 0; k < n; k++) {
+			if (c->io->offline && !c->now_us)
+				timers_rebase(c, c->rx[k]->ts_us);
+			if (c->io->offline && c->rx[k]->ts_us > c->now_us)
+				c->now_us = c->rx[k]->ts_us;
+			mos_packet_input(c, c->rx[k]);
+		}
+		total += n;
+	}
+	return open_ports ? total : -1;
+}
+
+static void after_burst(struct mos_ctx *c)
+{
+	timers_run(c);
+	mos_flows_expire(c);
+	mos_newdata_deliver(c);
+	flush_all(c);
+	if (c->cfg->n_stat_print && c->io->ops->print_stats &&
+	    c->now_us >= c->next_stats_us) {
+		if (c->next_stats_us)
+			c->io->ops->print_stats(c->io, c->pub.cpu);
+		c->next_stats_us = c->now_us +
+				   (uint64_t)c->cfg->stat_interval * 1000000u;
+	}
+}
+
+static void pin(struct mos_ctx *c)
+{
+	cpu_set_t set;
+
+	if (c->core < 0 || c->core >= CPU_SETSIZE)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(c->core, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0 && c->log)
+		fprintf(c->log, "context %d: cannot pin to core %d: %s\n",
+			c->pub.cpu, c->core, strerror(errno));
+}
+
+static void idle_wait(struct mos_ctx *c, bool nothing)
+{
+	struct timespec ts = { 0, IDLE_SLEEP_NS };
+
+	pthread_mutex_unlock(&c->lock);
+	if (nothing && !c->io->offline)
+		nanosleep(&ts, NULL);
+	else
+		sched_yield();
+	pthread_mutex_lock(&c->lock);
+}
+
+static void *ctx_main(void *arg)
+{
+	struct mos_ctx *c = arg;
+
+	mos_self = c;
+	pin(c);
+	pthread_mutex_lock(&c->lock);
+	c->ready = true;
+	pthread_cond_broadcast(&c->cond);
+	/* offline input waits for the application (1.9) */
+	while (c->io->offline && !c->go && !c->stop)
+		pthread_cond_wait(&c->cond, &c->lock);
+	while (!c->stop) {
+		int got = poll_once(c);
+
+		if (got < 0)
+			break;
+		after_burst(c);
+		if (got == 0 || __atomic_load_n(&c->waiters, __ATOMIC_ACQUIRE))
+			idle_wait(c, got == 0);
+	}
+	mos_flows_end_all(c);
+	flush_all(c);
+	if (c->log)
+		mos_stats_print(&c->stats, c->log, c->pub.cpu);
+	if (getenv("MOS_STATS"))
+		mos_stats_print(&c->stats, stderr, c->pub.cpu);
+	c->ended = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	mos_self = NULL;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- lifetime */
+
+static FILE *open_log(const struct mos_config *cfg, int idx)
+{
+	char path[4096];
+	FILE *f;
+
+	if (!cfg->mos_log || !*cfg->mos_log)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/log_%d", cfg->mos_log, idx);
+	f = fopen(path, "w");
+	if (!f && getenv("MOS_VERBOSE"))
+		fprintf(stderr, "mos: context %d: log %s: %s\n", idx, path,
+			strerror(errno));
+	return f;
+}
+
+static int ctx_alloc_tables(struct mos_ctx *c)
+{
+	const struct mos_config *cfg = c->cfg;
+	int p, cap = cfg->max_concurrency;
+
+	c->burst = cfg->burst > 0 && cfg->burst <= MOS_MAX_BURST ? cfg->burst
+								  : 32;
+	c->rx = calloc((size_t)c->burst, sizeof(*c->rx));
+	if (!c->rx)
+		return -1;
+	for (p = 0; p < cfg->nports; p++) {
+		c->tx[p] = calloc((size_t)c->burst, sizeof(*c->tx[p]));
+		if (!c->tx[p])
+			return -1;
+		if (cfg->ports[p].core_mask & (1ull << c->core))
+			c->ports[c->nports++] = p;
+	}
+	if (mos_flow_table_init(&c->flows, (uint32_t)cap) < 0)
+		return -1;
+	/* per-flow sockets need up to one id per listener and flow */
+	if (mos_sock_table_init(&c->socks, cap * 2 + 1024) < 0)
+		return -1;
+	c->pool = mos_ring_pool_create(0);
+	return c->pool ? 0 : -1;
+}
+
+void mos_ctx_free(struct mos_ctx *c)
+{
+	int p;
+
+	if (!c)
+		return;
+	mos_sock_table_fini(&c->socks);
+	mos_flow_table_fini(&c->flows);
+	if (c->pool)
+		mos_ring_pool_destroy(c->pool);
+	for (p = 0; p < MOS_MAX_PORTS; p++)
+		free(c->tx[p]);
+	free(c->rx);
+	free(c->timers);
+	free(c->listeners);
+	free(c->raws);
+	free(c->pktcopy);
+	if (c->log)
+		fclose(c->log);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}
+
+struct mos_ctx *mos_ctx_create(int idx, const struct mos_config *cfg,
+			       struct mos_io *io)
+{
+	struct mos_ctx *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->pub.cpu = idx;
+	c->cfg = cfg;
+	c->io = io;
+	c->core = mos_config_core_of_context(cfg, idx);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	if (ctx_alloc_tables(c) < 0) {
+		mos_ctx_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->log = open_log(cfg, idx);
+	rc = pthread_create(&c->thread, NULL, ctx_main, c);
+	if (rc) {
+		mos_ctx_free(c);
+		errno = rc == EAGAIN ? ENOMEM : EIO;
+		return NULL;
+	}
+	c->thread_running = true;
+	pthread_mutex_lock(&c->lock);
+	while (!c->ready)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	return c;
+}
+
+void mos_ctx_request_stop(struct mos_ctx *c)
+{
+	/* may run in a signal handler: only a store */
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+}
+
+void mos_ctx_start_input(struct mos_ctx *c)
+{
+	if (mos_self == c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->go = true;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void mos_ctx_join(struct mos_ctx *c)
+{
+	bool do_join = false;
+
+	if (mos_self == c)
+		return;
+	mos_ctx_start_input(c);
+	pthread_mutex_lock(&c->lock);
+	while (!c->ended) {
+		if (c->stop)
+			pthread_cond_broadcast(&c->cond);
+		pthread_cond_wait(&c->cond, &c->lock);
+	}
+	if (!c->joined) {
+		c->joined = true;
+		do_join = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (do_join)
+		pthread_join(c->thread, NULL);
+}

@@ -1,0 +1,380 @@
+/*
+ * io_pcap.c -- the libpcap backend: capture files and live interfaces.
+ *
+ * A port reads either a capture file (`pcap_file`, offline: time comes from
+ * the capture's stamps and the input ends at end of file) or a live
+ * interface (`interface`).  Frames sent out of a port go to its `pcap_out`
+ * file, or are injected on its live interface.  Each port is polled by one
+ * context only (config validation keeps pcap ports to one core), so the
+ * per-port state needs no locking; frame buffers come from a per-context
+ * free list so that the packet path does not allocate once warm.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "io.h"
+
+#define PCAP_FRAME_ROOM 16384	/* grown on demand for larger frames */
+#define PCAP_SNAPLEN 262144
+
+struct pcap_port {
+	pcap_t *in;
+	pcap_t *dead;		/* for the dumper when reading a file */
+	pcap_dumper_t *out;
+	bool live;
+	bool ended;
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, tx_fail;
+};
+
+struct pcap_frame {
+	struct mos_frame f;
+	struct pcap_frame *next;
+};
+
+struct pcap_ctx_pool {
+	struct pcap_frame *free;
+	size_t nalloc;
+};
+
+struct pcap_priv {
+	int nports;
+	struct pcap_port ports[MOS_MAX_PORTS];
+	struct pcap_ctx_pool *pools;
+};
+
+static struct pcap_frame *frame_get(struct pcap_ctx_pool *pool, uint32_t len)
+{
+	struct pcap_frame *pf = pool->free;
+
+	if (pf) {
+		pool->free = pf->next;
+	} else {
+		pf = calloc(1, sizeof(*pf));
+		if (!pf)
+			return NULL;
+		pool->nalloc++;
+	}
+	if (pf->f.room < len || !pf->f.data) {
+		uint32_t room = len > PCAP_FRAME_ROOM ? len : PCAP_FRAME_ROOM;
+		uint8_t *d = realloc(pf->f.data, room);
+
+		if (!d) {
+			pf->next = pool->free;
+			pool->free = pf;
+			return NULL;
+		}
+		pf->f.data = d;
+		pf->f.room = room;
+	}
+	pf->f.handle = pf;
+	return pf;
+}
+
+static void frame_put(struct pcap_ctx_pool *pool, struct mos_frame *f)
+{
+	struct pcap_frame *pf = f->handle;
+
+	pf->next = pool->free;
+	pool->free = pf;
+}
+
+static int open_file_port(struct pcap_port *pp, const struct mos_port_conf *pc)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	int dlt;
+
+	pp->in = pcap_open_offline(pc->pcap_file, err);
+	if (!pp->in) {
+		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
+		errno = ENOENT;
+		return -1;
+	}
+	dlt = pcap_datalink(pp->in);
+	if (dlt != DLT_EN10MB) {
+		fprintf(stderr, "mos: port %s: %s: link type %s, need Ethernet\n",
+			pc->name, pc->pcap_file, pcap_datalink_val_to_name(dlt));
+		errno = ENODEV;
+		return -1;
+	}
+	return 0;
+}
+
+static int open_live_port(struct pcap_port *pp, const struct mos_port_conf *pc)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	int rc;
+
+	pp->in = pcap_create(pc->interface, err);
+	if (!pp->in) {
+		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
+		errno = ENODEV;
+		return -1;
+	}
+	pcap_set_snaplen(pp->in, PCAP_SNAPLEN);
+	pcap_set_promisc(pp->in, 1);
+	pcap_set_immediate_mode(pp->in, 1);
+	rc = pcap_activate(pp->in);
+	if (rc < 0) {
+		fprintf(stderr, "mos: port %s: interface %s: %s\n", pc->name,
+			pc->interface, pcap_geterr(pp->in));
+		errno = rc == PCAP_ERROR_PERM_DENIED ? EACCES : ENODEV;
+		return -1;
+	}
+	if (pcap_datalink(pp->in) != DLT_EN10MB) {
+		fprintf(stderr, "mos: port %s: interface %s is not Ethernet\n",
+			pc->name, pc->interface);
+		errno = ENODEV;
+		return -1;
+	}
+	/* Only what arrives: our own injections must not loop back in. */
+	pcap_setdirection(pp->in, PCAP_D_IN);
+	if (pcap_setnonblock(pp->in, 1, err) < 0) {
+		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
+		errno = ENODEV;
+		return -1;
+	}
+	pp->live = true;
+	return 0;
+}
+
+static int open_out(struct pcap_port *pp, const struct mos_port_conf *pc)
+{
+	pp->dead = pcap_open_dead(DLT_EN10MB, PCAP_SNAPLEN);
+	if (!pp->dead) {
+		errno = ENOMEM;
+		return -1;
+	}
+	pp->out = pcap_dump_open(pp->dead, pc->pcap_out);
+	if (!pp->out) {
+		fprintf(stderr, "mos: port %s: pcap_out %s: %s\n", pc->name,
+			pc->pcap_out, pcap_geterr(pp->dead));
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+static void pcap_close_all(struct mos_io *io);
+
+static int pcap_open_all(struct mos_io *io)
+{
+	const struct mos_config *cfg = io->cfg;
+	struct pcap_priv *pv = calloc(1, sizeof(*pv));
+	int i;
+
+	if (!pv)
+		return -1;
+	io->priv = pv;
+	pv->pools = calloc(io->nctx > 0 ? io->nctx : 1, sizeof(*pv->pools));
+	if (!pv->pools)
+		goto fail;
+	pv->nports = cfg->nports;
+	io->offline = true;
+	for (i = 0; i < cfg->nports; i++) {
+		const struct mos_port_conf *pc = &cfg->ports[i];
+		struct pcap_port *pp = &pv->ports[i];
+		int rc;
+
+		rc = pc->pcap_file ? open_file_port(pp, pc)
+				   : open_live_port(pp, pc);
+		if (rc < 0)
+			goto fail;
+		if (pp->live)
+			io->offline = false;
+		if (pc->pcap_out && open_out(pp, pc) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		pcap_close_all(io);
+		errno = e;
+	}
+	return -1;
+}
+
+static int pcap_rx(struct mos_io *io, int ctx, int port,
+		   struct mos_frame **frames, int max)
+{
+	struct pcap_priv *pv = io->priv;
+	struct pcap_port *pp = &pv->ports[port];
+	int n = 0;
+
+	if (pp->ended)
+		return -1;
+	while (n < max) {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		struct pcap_frame *pf;
+		int rc = pcap_next_ex(pp->in, &h, &data);
+
+		if (rc == 0)
+			break;			/* live: nothing now */
+		if (rc < 0) {
+			if (rc == PCAP_ERROR)
+				fprintf(stderr, "mos: port %d: %s\n", port,
+					pcap_geterr(pp->in));
+			pp->ended = true;
+			return n ? n : -1;
+		}
+		pf = frame_get(&pv->pools[ctx], h->caplen);
+		if (!pf)
+			break;			/* retried next burst */
+		memcpy(pf->f.data, data, h->caplen);
+		pf->f.len = h->caplen;
+		pf->f.ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
+			      (uint64_t)h->ts.tv_usec;
+		pf->f.port = port;
+		pp->rx_pkts++;
+		pp->rx_bytes += h->caplen;
+		frames[n++] = &pf->f;
+	}
+	return n;
+}
+
+static void pcap_free_frames(struct mos_io *io, int ctx,
+			     struct mos_frame **frames, int n)
+{
+	struct pcap_priv *pv = io->priv;
+	int i;
+
+	for (i = 0; i < n; i++)
+		frame_put(&pv->pools[ctx], frames[i]);
+}
+
+static int pcap_tx(struct mos_io *io, int ctx, int port,
+		   struct mos_frame **frames, int n)
+{
+	struct pcap_priv *pv = io->priv;
+	struct pcap_port *pp = &pv->ports[port];
+	int i, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		struct mos_frame *f = frames[i];
+
+		if (pp->out) {
+			struct pcap_pkthdr h = {
+				.ts = { .tv_sec = (time_t)(f->ts_us / 1000000u),
+					.tv_usec = (suseconds_t)(f->ts_us % 1000000u) },
+				.caplen = f->len,
+				.len = f->len,
+			};
+
+			pcap_dump((u_char *)pp->out, &h, f->data);
+			sent++;
+		} else if (pp->live && pcap_inject(pp->in, f->data, f->len) > 0) {
+			sent++;
+		} else if (pp->live) {
+			pp->tx_fail++;
+			continue;
+		} else {
+			continue;	/* nowhere to send: passive port */
+		}
+		pp->tx_pkts++;
+		pp->tx_bytes += f->len;
+	}
+	pcap_free_frames(io, ctx, frames, n);
+	return sent;
+}
+
+static struct mos_frame *pcap_alloc(struct mos_io *io, int ctx)
+{
+	struct pcap_priv *pv = io->priv;
+	struct pcap_frame *pf = frame_get(&pv->pools[ctx], PCAP_FRAME_ROOM);
+
+	if (!pf) {
+		errno = ENOBUFS;
+		return NULL;
+	}
+	pf->f.len = 0;
+	pf->f.port = -1;
+	return &pf->f;
+}
+
+static uint64_t pcap_now(struct mos_io *io)
+{
+	struct timespec ts;
+
+	(void)io;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void pcap_print_stats(struct mos_io *io, int ctx)
+{
+	const struct mos_config *cfg = io->cfg;
+	struct pcap_priv *pv = io->priv;
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < cfg->n_stat_print; i++) {
+		int p = cfg->stat_print[i];
+		struct pcap_port *pp = &pv->ports[p];
+
+		fprintf(stderr,
+			"[%s] RX: %llu pkts %llu bytes  TX: %llu pkts %llu bytes  drops %llu\n",
+			cfg->ports[p].name, (unsigned long long)pp->rx_pkts,
+			(unsigned long long)pp->rx_bytes,
+			(unsigned long long)pp->tx_pkts,
+			(unsigned long long)pp->tx_bytes,
+			(unsigned long long)pp->tx_fail);
+	}
+}
+
+static void pool_free(struct pcap_ctx_pool *pool)
+{
+	while (pool->free) {
+		struct pcap_frame *pf = pool->free;
+
+		pool->free = pf->next;
+		free(pf->f.data);
+		free(pf);
+	}
+}
+
+static void pcap_close_all(struct mos_io *io)
+{
+	struct pcap_priv *pv = io->priv;
+	int i;
+
+	if (!pv)
+		return;
+	for (i = 0; i < MOS_MAX_PORTS; i++) {
+		struct pcap_port *pp = &pv->ports[i];
+
+		if (pp->out)
+			pcap_dump_close(pp->out);
+		if (pp->dead)
+			pcap_close(pp->dead);
+		if (pp->in)
+			pcap_close(pp->in);
+	}
+	if (pv->pools) {
+		for (i = 0; i < (io->nctx > 0 ? io->nctx : 1); i++)
+			pool_free(&pv->pools[i]);
+		free(pv->pools);
+	}
+	free(pv);
+	io->priv = NULL;
+}
+
+const struct mos_io_ops mos_io_pcap_ops = {
+	.name = "pcap",
+	.open = pcap_open_all,
+	.rx_burst = pcap_rx,
+	.tx_burst = pcap_tx,
+	.free_frames = pcap_free_frames,
+	.alloc_frame = pcap_alloc,
+	.now_us = pcap_now,
+	.print_stats = pcap_print_stats,
+	.close = pcap_close_all,
+};

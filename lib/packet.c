@@ -1,0 +1,399 @@
+/*
+ * packet.c -- one frame through the stack (API.md 1.6):
+ * parse, raw sockets, flow lookup or creation, sender half and MOS_HK_SND
+ * callbacks, receiver half with reassembly and MOS_HK_RCV callbacks,
+ * flow end, then forward or drop.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "context.h"
+#include "event.h"
+#include "filter.h"
+#include "tcp_seq.h"
+#include "tcp_track.h"
+
+enum { HK_SND = 0, HK_RCV = 1, HK_NULL = 2 };
+
+static bool raw_wants(struct mos_ctx *c, struct mos_sock *s)
+{
+	return !s->raw_filter.set ||
+	       mos_filter_match(&s->raw_filter, c->cur.frame);
+}
+
+static void raw_deliver(struct mos_ctx *c, uint32_t ev)
+{
+	int i;
+
+	for (i = 0; i < c->nraws; i++) {
+		struct mos_sock *s = mos_sock_get(&c->socks, c->raws[i]);
+
+		if (s && !s->closing && raw_wants(c, s))
+			mos_dispatch(c, c->raws[i], HK_NULL, MOS_SIDE_BOTH, ev);
+	}
+}
+
+static void orphan(struct mos_ctx *c)
+{
+	int i;
+
+	c->stats.orphans++;
+	for (i = 0; i < c->nlisteners; i++) {
+		int id = c->listeners[i];
+		struct mos_sock *s = mos_sock_get(&c->socks, id);
+
+		if (!s || s->closing)
+			continue;
+		if (s->orphan_filter.set &&
+		    !mos_filter_match(&s->orphan_filter, c->cur.frame))
+			continue;
+		mos_dispatch(c, id, HK_NULL, MOS_SIDE_BOTH, MOS_ON_ORPHAN);
+	}
+	if (c->cur.pkt->ipver == 4)
+		raw_deliver(c, MOS_ON_ORPHAN);
+}
+
+/* Per-flow sockets for every listener whose SYN filter takes the flow. */
+static int attach_sockets(struct mos_ctx *c, struct mos_flow *f)
+{
+	int i;
+
+	for (i = 0; i < c->nlisteners; i++) {
+		int lid = c->listeners[i];
+		struct mos_sock *l = mos_sock_get(&c->socks, lid);
+		struct mos_sock *s;
+		int id, side;
+
+		if (!l || l->closing)
+			continue;
+		if (l->syn_filter.set &&
+		    !mos_filter_match(&l->syn_filter, c->cur.frame))
+			continue;
+		id = mos_sock_alloc(&c->socks, MOS_SOCK_MONITOR_STREAM_ACTIVE);
+		if (id < 0)
+			return -1;
+		s = &c->socks.s[id];
+		l = &c->socks.s[lid];
+		s->flow = f;
+		s->listener = lid;
+		s->cbs = mos_cbtab_get(l->cbs);
+		for (side = 0; side < 2; side++) {
+			struct mos_half *h = &f->half[side];
+
+			/* one ring per side, shared: on if any socket
+			 * wants it, as large as the largest asks */
+			if (!l->buf_off[side])
+				h->buf_off = false;
+			if (l->buf_size[side] > h->ring_cap)
+				h->ring_cap = l->buf_size[side];
+		}
+		s->fprev = f->sock_last;
+		if (f->sock_last >= 0)
+			c->socks.s[f->sock_last].fnext = id;
+		else
+			f->sock_first = id;
+		f->sock_last = id;
+	}
+	return f->sock_first >= 0 ? 0 : 1;
+}
+
+static struct mos_flow *flow_create(struct mos_ctx *c, struct mos_pkt *p)
+{
+	struct mos_flow *f;
+	int side, rc;
+
+	if (!c->nlisteners)
+		return NULL;
+	f = mos_flow_insert(&c->flows, p);
+	if (!f) {
+		c->stats.flows_refused++;
+		return NULL;
+	}
+	for (side = 0; side < 2; side++) {
+		mos_tcp_half_init(&f->half[side]);
+		f->half[side].buf_off = true;
+		f->half[side].ring_cap = 0;
+	}
+	rc = attach_sockets(c, f);
+	if (rc != 0) {
+		if (rc < 0)
+			c->stats.flows_refused++;
+		mos_flow_drop_silent(c, f);
+		return NULL;
+	}
+	for (side = 0; side < 2; side++) {
+		struct mos_half *h = &f->half[side];
+
+		if (c->cfg->no_ring_buffers)
+			h->buf_off = true;
+		if (!h->ring_cap)
+			h->ring_cap = (uint32_t)c->cfg->rmem_size;
+	}
+	c->stats.flows_created++;
+	if (c->flows.used > c->stats.peak_flows)
+		c->stats.peak_flows = c->flows.used;
+	return f;
+}
+
+static bool side_watched(struct mos_ctx *c, struct mos_flow *f, int side)
+{
+	int id;
+
+	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
+		if (!(c->socks.s[id].stopped & (1u << side)))
+			return true;
+	return false;
+}
+
+static void raise_error(struct mos_ctx *c, struct mos_flow *f, int side,
+			uint64_t below, bool all)
+{
+	int id = side == MOS_SIDE_SVR ? f->sock_first : f->sock_last;
+
+	while (id >= 0) {
+		struct mos_sock *s = &c->socks.s[id];
+		int next = side == MOS_SIDE_SVR ? s->fnext : s->fprev;
+
+		if (all || s->peek_off[side] < below)
+			mos_dispatch(c, id, HK_NULL, side, MOS_ON_ERROR);
+		id = next;
+	}
+}
+
+static void ring_start(struct mos_ctx *c, struct mos_flow *f, int side)
+{
+	struct mos_half *h = &f->half[side];
+	int policy = h->policy;
+	int id;
+
+	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
+		if (c->socks.s[id].policy_req[side] >= 0)
+			policy = c->socks.s[id].policy_req[side];
+	mos_ring_init(&h->ring, c->pool, h->ring_cap, policy);
+	h->policy = (uint8_t)policy;
+	h->has_ring = true;
+}
+
+/* Store payload in the receiving half's ring (1.12): bytes that cannot be
+ * buffered raise MOS_ON_ERROR; bytes about to be overwritten raise it for
+ * each socket that has not read them. */
+static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
+			 uint64_t off, const uint8_t *data, uint32_t len)
+{
+	struct mos_half *h = &f->half[side];
+	uint64_t new_head = 0;
+	ssize_t grown;
+	int plan;
+
+	if (!h->has_ring)
+		ring_start(c, f, side);
+	plan = mos_ring_plan(&h->ring, off, len, &new_head);
+	if (plan == MOS_RING_ADVANCE) {
+		c->stats.ring_outrun++;
+		raise_error(c, f, side, new_head, false);
+		if (h->buf_off)
+			return 0;	/* a callback switched buffering off */
+		/* a callback may have enlarged the ring */
+		plan = mos_ring_plan(&h->ring, off, len, &new_head);
+	}
+	if (plan == MOS_RING_BEYOND) {
+		c->stats.ring_beyond++;
+		raise_error(c, f, side, 0, true);
+		return 0;
+	}
+	if (plan == MOS_RING_OLD)
+		return 0;
+	grown = mos_ring_write(&h->ring, off, data, len);
+	if (grown < 0) {
+		c->stats.ring_nomem++;
+		return -1;
+	}
+	if (grown > 0)
+		mos_newdata_mark(c, f, side);
+	return 0;
+}
+
+/* The receiver's part of the payload: overlap check, then storage. */
+static int receive_payload(struct mos_ctx *c, struct mos_flow *f, int r,
+			   struct mos_pkt *p)
+{
+	struct mos_half *h = &f->half[r];
+	uint64_t off;
+	uint32_t skip, len;
+	const uint8_t *data;
+
+	if (!p->payload_len || !mos_tcp_payload_offset(f, r, p, &off, &skip))
+		return 0;
+	len = p->payload_len - skip;
+	data = p->frame + p->payload_off + skip;
+	c->cur.offset = off;
+	if (h->buf_off || !side_watched(c, f, r)) {
+		if (off <= h->rcv_end && off + len > h->rcv_end)
+			h->rcv_end = off + len;
+		return 0;
+	}
+	if (h->has_ring && mos_ring_overlaps(&h->ring, off, len)) {
+		c->stats.rexmit_payload++;
+		mos_flow_dispatch(c, f, HK_RCV, r, MOS_ON_REXMIT);
+		if (c->cur.drop || h->buf_off)
+			return 0;
+	}
+	return store_payload(c, f, r, off, data, len);
+}
+
+static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
+			 struct mos_pkt *p)
+{
+	struct mos_half *S = &f->half[s], *R = &f->half[!s];
+	uint8_t s_old = S->state, r_old = R->state;
+	uint32_t ev = MOS_ON_PKT_IN;
+	bool rst_ok = mos_tcp_rst_acceptable(f, s, p);
+	bool rexmit;
+	int nomem = 0;
+
+	c->cur.flow = f;
+	c->cur.recv_side = !s;
+	c->cur.offset = 0;
+	mos_flow_touch(&c->flows, f, c->now_us);
+	f->last_ts_us32 = (uint32_t)c->now_us;
+	if ((p->flags & MOS_TH_RST) && !rst_ok)
+		c->stats.rst_ignored++;
+
+	rexmit = mos_tcp_sender_update(f, s, p, rst_ok);
+	if (s == MOS_SIDE_CLI && S->state == TCP_SYN_SENT && !S->started) {
+		S->started = true;
+		ev |= MOS_ON_CONN_START;
+	}
+	if (S->state != s_old)
+		ev |= MOS_ON_TCP_STATE_CHANGE;
+	(void)mos_tcp_payload_offset(f, !s, p, &c->cur.offset,
+				     &(uint32_t){ 0 });
+	mos_flow_dispatch(c, f, HK_SND, s, ev);
+	if (c->cur.drop)
+		goto out;	/* the receiver never sees it (1.6 step 5) */
+
+	nomem = receive_payload(c, f, !s, p);
+	mos_tcp_receiver_update(f, !s, p, rst_ok);
+	ev = MOS_ON_PKT_IN;
+	if (s == MOS_SIDE_CLI && R->state == TCP_SYN_RCVD && !R->started) {
+		R->started = true;
+		ev |= MOS_ON_CONN_START;
+	}
+	if (R->state != r_old)
+		ev |= MOS_ON_TCP_STATE_CHANGE;
+	if (rexmit) {
+		c->stats.rexmit_ctl++;
+		ev |= MOS_ON_REXMIT;
+	}
+	mos_flow_dispatch(c, f, HK_RCV, !s, ev);
+out:
+	if (nomem || mos_tcp_finished(f, c->cfg->tcp_tw_interval))
+		mos_flow_end(c, f, !s);
+	else
+		mos_flow_tw_check(c, f);
+}
+
+static bool port_reuse(const struct mos_flow *f, int side,
+		       const struct mos_pkt *p)
+{
+	const struct mos_half *cl = &f->half[MOS_SIDE_CLI];
+	uint8_t st = cl->state;
+
+	return side == MOS_SIDE_CLI && cl->isn_known && p->seq != cl->isn &&
+	       (st == TCP_TIME_WAIT || st == TCP_CLOSED ||
+		f->half[MOS_SIDE_SVR].state == TCP_TIME_WAIT ||
+		f->half[MOS_SIDE_SVR].state == TCP_CLOSED);
+}
+
+static bool watched(struct mos_ctx *c, struct mos_flow *f)
+{
+	return side_watched(c, f, 0) || side_watched(c, f, 1);
+}
+
+static void tcp_input(struct mos_ctx *c, struct mos_pkt *p)
+{
+	bool pure_syn = (p->flags & (MOS_TH_SYN | MOS_TH_ACK | MOS_TH_RST)) ==
+			MOS_TH_SYN;
+	int side = 0;
+	struct mos_flow *f = mos_flow_lookup(&c->flows, p, &side);
+
+	if (f && !watched(c, f)) {
+		mos_flow_drop_silent(c, f);	/* MOS_STOP_MON everywhere */
+		f = NULL;
+	}
+	if (f && pure_syn && port_reuse(f, side, p)) {
+		mos_flow_end(c, f, MOS_SIDE_CLI);
+		f = NULL;
+	}
+	if (!f) {
+		if (pure_syn)
+			f = flow_create(c, p);
+		if (!f) {
+			orphan(c);
+			return;
+		}
+		side = MOS_SIDE_CLI;
+	}
+	flow_segment(c, f, side, p);
+}
+
+static int out_port(struct mos_ctx *c, const struct mos_frame *fr)
+{
+	const struct mos_port_conf *pc = &c->cfg->ports[fr->port];
+
+	if (pc->fwd_peer >= 0)
+		return pc->fwd_peer;
+	/* a capture port writes what passes to its own pcap_out */
+	if (c->cfg->io == MOS_IO_PCAP)
+		return fr->port;
+	return -1;
+}
+
+static void finish(struct mos_ctx *c, struct mos_frame *fr, bool drop)
+{
+	int port = drop || !c->cfg->forward ? -1 : out_port(c, fr);
+
+	if (port < 0) {
+		if (drop)
+			c->stats.drop_frames++;
+		c->io->ops->free_frames(c->io, c->pub.cpu, &fr, 1);
+		return;
+	}
+	c->stats.fwd_frames++;
+	c->tx[port][c->ntx[port]++] = fr;
+	if (c->ntx[port] == c->burst)
+		mos_ctx_flush_port(c, port);
+}
+
+void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
+{
+	struct mos_pkt pkt;
+	int kind;
+	bool drop = false;
+
+	kind = mos_pkt_parse(&pkt, fr->data, fr->len,
+			     c->cfg->verify_checksums);
+	c->stats.rx_frames++;
+	c->stats.rx_bytes += fr->len;
+	c->stats.kind[kind]++;
+	memset(&c->cur, 0, sizeof(c->cur));
+	c->cur.frame = fr;
+	c->cur.pkt = &pkt;
+	c->cur.kind = kind;
+	c->cur.recv_side = -1;
+
+	if (pkt.ipver == 4 && c->nraws &&
+	    (kind == MOS_PKT_TCP || kind == MOS_PKT_OTHER ||
+	     kind == MOS_PKT_FRAGMENT || kind == MOS_MAL_TCP_CSUM))
+		raw_deliver(c, MOS_ON_PKT_IN);
+	if (kind == MOS_PKT_TCP)
+		tcp_input(c, &pkt);
+	else if (mos_pkt_is_malformed(kind) && kind != MOS_MAL_TCP_CSUM)
+		drop = c->cfg->malformed == MOS_MALFORMED_DROP;
+	drop = drop || c->cur.drop;
+	memset(&c->cur, 0, sizeof(c->cur));
+	c->cur.recv_side = -1;
+	finish(c, fr, drop);
+}

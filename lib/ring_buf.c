@@ -1,0 +1,609 @@
+/*
+ * ring_buf.c -- per-half receive ring with out-of-order fragments, storage
+ * in chunks from a per-context pool (picture and invariants: ring_buf.h).
+ *
+ * A write is done in two phases: first everything it will need (chunks,
+ * at most one fragment node, a slot array) is counted against the pool's
+ * limit and reserved; only then is the ring changed.  So a write either
+ * happens completely or, with ENOMEM, not at all.
+ */
+#include "ring_buf.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK ((uint64_t)MOS_RING_CHUNK_SIZE)
+#define NODE sizeof(struct mos_ring_frag)
+#define SLAB_CHUNKS 16          /* chunks per slab (64 KiB) */
+#define SLAB_NODES 128          /* fragment nodes per slab */
+
+_Static_assert((MOS_RING_CHUNK_SIZE & (MOS_RING_CHUNK_SIZE - 1)) == 0,
+	       "chunk size must be a power of two");
+
+/* A malloc'd block carved into chunks or nodes; freed only on destroy. */
+struct pool_slab {
+	struct pool_slab *next;
+	max_align_t mem[];
+};
+
+struct free_chunk {
+	struct free_chunk *next;
+};
+
+struct mos_ring_pool {
+	size_t max_bytes;               /* 0 = no limit */
+	size_t used;                    /* bytes handed out */
+	size_t chunks_made;             /* chunks carved from slabs */
+	size_t nfree_chunks, nfree_nodes;
+	struct free_chunk *free_chunks;
+	struct mos_ring_frag *free_nodes;
+	struct pool_slab *slabs;
+};
+
+/* ---- pool ------------------------------------------------------------ */
+
+struct mos_ring_pool *mos_ring_pool_create(size_t max_bytes)
+{
+	struct mos_ring_pool *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->max_bytes = max_bytes;
+	return p;
+}
+
+void mos_ring_pool_destroy(struct mos_ring_pool *p)
+{
+	struct pool_slab *s, *next;
+
+	if (!p)
+		return;
+	for (s = p->slabs; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+	free(p);
+}
+
+size_t mos_ring_pool_bytes(const struct mos_ring_pool *p)
+{
+	return p ? p->used : 0;
+}
+
+static void *pool_new_slab(struct mos_ring_pool *p, size_t bytes)
+{
+	struct pool_slab *s = malloc(sizeof(*s) + bytes);
+
+	if (!s)
+		return NULL;
+	s->next = p->slabs;
+	p->slabs = s;
+	return s->mem;
+}
+
+/* Make sure at least `need` chunks are on the free list. */
+static int pool_reserve_chunks(struct mos_ring_pool *p, size_t need)
+{
+	size_t want, room, i;
+	uint8_t *mem;
+
+	if (p->nfree_chunks >= need)
+		return 0;
+	need -= p->nfree_chunks;
+	want = need > SLAB_CHUNKS ? need : SLAB_CHUNKS;
+	if (p->max_bytes) {
+		/* do not carve chunks the limit would never hand out */
+		room = p->max_bytes / CHUNK;
+		room = room > p->chunks_made ? room - p->chunks_made : 0;
+		if (want > room)
+			want = room > need ? room : need;
+	}
+	mem = pool_new_slab(p, want * CHUNK);
+	if (!mem)
+		return -1;
+	for (i = 0; i < want; i++) {
+		struct free_chunk *c = (struct free_chunk *)(mem + i * CHUNK);
+
+		c->next = p->free_chunks;
+		p->free_chunks = c;
+	}
+	p->nfree_chunks += want;
+	p->chunks_made += want;
+	return 0;
+}
+
+static int pool_reserve_node(struct mos_ring_pool *p)
+{
+	struct mos_ring_frag *n;
+	size_t i;
+
+	if (p->nfree_nodes)
+		return 0;
+	n = pool_new_slab(p, SLAB_NODES * NODE);
+	if (!n)
+		return -1;
+	for (i = 0; i < SLAB_NODES; i++) {
+		n[i].next = p->free_nodes;
+		p->free_nodes = &n[i];
+	}
+	p->nfree_nodes = SLAB_NODES;
+	return 0;
+}
+
+/* Callers reserved first: these never fail. */
+static uint8_t *pool_take_chunk(struct mos_ring_pool *p)
+{
+	struct free_chunk *c = p->free_chunks;
+
+	p->free_chunks = c->next;
+	p->nfree_chunks--;
+	p->used += CHUNK;
+	return (uint8_t *)c;
+}
+
+static void pool_put_chunk(struct mos_ring_pool *p, uint8_t *mem)
+{
+	struct free_chunk *c = (struct free_chunk *)mem;
+
+	c->next = p->free_chunks;
+	p->free_chunks = c;
+	p->nfree_chunks++;
+	p->used -= CHUNK;
+}
+
+static struct mos_ring_frag *pool_take_node(struct mos_ring_pool *p)
+{
+	struct mos_ring_frag *n = p->free_nodes;
+
+	p->free_nodes = n->next;
+	p->nfree_nodes--;
+	p->used += NODE;
+	return n;
+}
+
+static void pool_put_node(struct mos_ring_pool *p, struct mos_ring_frag *n)
+{
+	n->next = p->free_nodes;
+	p->free_nodes = n;
+	p->nfree_nodes++;
+	p->used -= NODE;
+}
+
+/* ---- slots ----------------------------------------------------------- */
+
+static uint32_t slots_for(uint32_t capacity)
+{
+	return capacity ? (uint32_t)((capacity + CHUNK - 1) / CHUNK + 1) : 0;
+}
+
+static uint8_t **slot_array(const struct mos_ring *r)
+{
+	if (r->nslots <= MOS_RING_INLINE_SLOTS)
+		return (uint8_t **)r->inline_slots;
+	return r->slots;
+}
+
+/*
+ * Every held chunk meets [head, head + capacity), a run of at most nslots
+ * chunk numbers starting at head / CHUNK; slot i holds the one of them
+ * that is congruent to i.
+ */
+static uint64_t slot_chunk_no(const struct mos_ring *r, uint32_t i)
+{
+	uint64_t base = r->head / CHUNK;
+	uint32_t n = r->nslots;
+
+	return base + (i + n - (uint32_t)(base % n)) % n;
+}
+
+static uint8_t **slot_of(const struct mos_ring *r, uint64_t cn)
+{
+	return &slot_array(r)[cn % r->nslots];
+}
+
+static bool chunk_held(const struct mos_ring *r, uint64_t cn)
+{
+	uint8_t **a = slot_array(r);
+	uint32_t i = (uint32_t)(cn % r->nslots);
+
+	return a && a[i] && slot_chunk_no(r, i) == cn;
+}
+
+static void free_chunk_no(struct mos_ring *r, uint64_t cn)
+{
+	uint8_t **s = slot_of(r, cn);
+
+	if (*s) {
+		pool_put_chunk(r->pool, *s);
+		*s = NULL;
+		r->nchunks--;
+	}
+}
+
+/* ---- ring basics ----------------------------------------------------- */
+
+void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
+		   uint32_t capacity, int policy)
+{
+	memset(r, 0, sizeof(*r));
+	r->pool = p;
+	r->capacity = capacity;
+	r->nslots = slots_for(capacity);
+	r->policy = policy;
+}
+
+void mos_ring_release(struct mos_ring *r)
+{
+	struct mos_ring_frag *f, *next;
+	uint8_t **a = slot_array(r);
+	uint32_t i;
+
+	for (f = r->frags; f; f = next) {
+		next = f->next;
+		pool_put_node(r->pool, f);
+	}
+	r->frags = NULL;
+	for (i = 0; a && i < r->nslots; i++) {
+		if (a[i]) {
+			pool_put_chunk(r->pool, a[i]);
+			a[i] = NULL;
+		}
+	}
+	free(r->slots);
+	r->slots = NULL;
+	r->nchunks = 0;
+	r->head = r->contig_end;
+	r->high_end = r->contig_end;
+}
+
+void mos_ring_set_policy(struct mos_ring *r, int policy)
+{
+	r->policy = policy;
+}
+
+uint32_t mos_ring_capacity(const struct mos_ring *r)
+{
+	return r->capacity;
+}
+
+uint64_t mos_ring_head(const struct mos_ring *r)
+{
+	return r->head;
+}
+
+uint64_t mos_ring_contig_end(const struct mos_ring *r)
+{
+	return r->contig_end;
+}
+
+uint64_t mos_ring_high_end(const struct mos_ring *r)
+{
+	return r->high_end;
+}
+
+int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
+{
+	uint8_t *tmp[MOS_RING_INLINE_SLOTS] = { NULL };
+	uint32_t n = slots_for(capacity), i;
+	uint8_t **old = slot_array(r), **new = tmp;
+
+	if (r->high_end - r->head > capacity) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (r->nchunks && n > MOS_RING_INLINE_SLOTS) {
+		new = calloc(n, sizeof(*new));
+		if (!new) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	/* every held chunk still lies in the new window: no collision */
+	for (i = 0; r->nchunks && i < r->nslots; i++)
+		if (old[i])
+			new[slot_chunk_no(r, i) % n] = old[i];
+	free(r->slots);
+	r->slots = NULL;
+	memcpy(r->inline_slots, tmp, sizeof(tmp));
+	if (n > MOS_RING_INLINE_SLOTS && r->nchunks)
+		r->slots = new;
+	r->capacity = capacity;
+	r->nslots = n;
+	return 0;
+}
+
+/* ---- planning -------------------------------------------------------- */
+
+int mos_ring_plan(const struct mos_ring *r, uint64_t off, uint32_t len,
+		  uint64_t *new_head)
+{
+	uint64_t end = off + len;
+
+	if (new_head)
+		*new_head = r->head;
+	if (len == 0)
+		return MOS_RING_OLD;
+	if (off > UINT64_MAX - len)
+		return MOS_RING_BEYOND;
+	if (end <= r->contig_end &&
+	    (r->policy != MOS_OVERLAP_POLICY_LAST || end <= r->head))
+		return MOS_RING_OLD;
+	if (end > r->contig_end && end - r->contig_end > r->capacity)
+		return MOS_RING_BEYOND;
+	if (end - r->head > r->capacity) {
+		if (new_head)
+			*new_head = end - r->capacity;
+		return MOS_RING_ADVANCE;
+	}
+	return MOS_RING_FITS;
+}
+
+bool mos_ring_overlaps(const struct mos_ring *r, uint64_t off, uint32_t len)
+{
+	uint64_t end = off > UINT64_MAX - len ? UINT64_MAX : off + len;
+	const struct mos_ring_frag *f;
+
+	if (len == 0)
+		return false;
+	if (off < r->contig_end)
+		return true;
+	for (f = r->frags; f && f->start < end; f = f->next)
+		if (f->end > off)
+			return true;
+	return false;
+}
+
+/*
+ * Would the chunk containing h (h not on a chunk boundary) hold no stored
+ * byte once the head is at h and [s, ...) is written?
+ */
+static bool head_chunk_idle(const struct mos_ring *r, uint64_t h, uint64_t s)
+{
+	uint64_t chunk_end = (h / CHUNK + 1) * CHUNK;
+
+	return h % CHUNK && h >= r->contig_end && s >= chunk_end &&
+	       (!r->frags || r->frags->start >= chunk_end);
+}
+
+/* Does [s, e) overlap or touch an existing fragment? */
+static bool touches_frag(const struct mos_ring *r, uint64_t s, uint64_t e)
+{
+	const struct mos_ring_frag *f;
+
+	for (f = r->frags; f && f->start <= e; f = f->next)
+		if (f->end >= s)
+			return true;
+	return false;
+}
+
+/*
+ * Count and reserve what storing [s, e) after moving the head to h takes;
+ * fail with ENOMEM before anything changes.
+ */
+static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
+			 uint64_t e, bool *need_node)
+{
+	struct mos_ring_pool *p = r->pool;
+	uint64_t freed = 0, fresh = 0, cn;
+
+	if (h > r->head) {
+		freed = h / CHUNK - r->head / CHUNK;
+		if (head_chunk_idle(r, h, s))
+			freed++;
+	}
+	for (cn = s / CHUNK; cn <= (e - 1) / CHUNK; cn++)
+		if (!chunk_held(r, cn))
+			fresh++;
+	*need_node = s > r->contig_end && !touches_frag(r, s, e);
+
+	if (p->max_bytes &&
+	    p->used - freed * CHUNK + fresh * CHUNK + (*need_node ? NODE : 0) >
+	    p->max_bytes)
+		goto nomem;
+	if (fresh > freed && pool_reserve_chunks(p, fresh - freed) < 0)
+		goto nomem;
+	if (*need_node && pool_reserve_node(p) < 0)
+		goto nomem;
+	if (r->nslots > MOS_RING_INLINE_SLOTS && !r->slots) {
+		r->slots = calloc(r->nslots, sizeof(*r->slots));
+		if (!r->slots)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+/* ---- storing --------------------------------------------------------- */
+
+/* Drop [head, h); h <= contig_end, so only in-order bytes go. */
+static void advance_head(struct mos_ring *r, uint64_t h, uint64_t s)
+{
+	uint64_t cn;
+	bool idle = head_chunk_idle(r, h, s);
+
+	for (cn = r->head / CHUNK; cn < h / CHUNK; cn++)
+		free_chunk_no(r, cn);
+	if (idle)
+		free_chunk_no(r, h / CHUNK);
+	r->head = h;
+}
+
+/* Copy data (stream offset `off`) into the ring at [lo, hi). */
+static void copy_in(struct mos_ring *r, uint64_t off, const uint8_t *data,
+		    uint64_t lo, uint64_t hi)
+{
+	while (lo < hi) {
+		uint64_t in = lo % CHUNK;
+		uint64_t n = CHUNK - in < hi - lo ? CHUNK - in : hi - lo;
+
+		memcpy(*slot_of(r, lo / CHUNK) + in, data + (lo - off), n);
+		lo += n;
+	}
+}
+
+static void copy_out(const struct mos_ring *r, uint64_t lo, uint64_t hi,
+		     uint8_t *buf)
+{
+	while (lo < hi) {
+		uint64_t in = lo % CHUNK;
+		uint64_t n = CHUNK - in < hi - lo ? CHUNK - in : hi - lo;
+
+		memcpy(buf, *slot_of(r, lo / CHUNK) + in, n);
+		buf += n;
+		lo += n;
+	}
+}
+
+/* Under FIRST, write only the bytes of [s, e) that are not stored yet. */
+static void copy_gaps(struct mos_ring *r, uint64_t off, const uint8_t *data,
+		      uint64_t s, uint64_t e)
+{
+	const struct mos_ring_frag *f;
+	uint64_t cur = s > r->contig_end ? s : r->contig_end;
+
+	for (f = r->frags; f && f->start < e && cur < e; f = f->next) {
+		if (f->end <= cur)
+			continue;
+		if (f->start > cur)
+			copy_in(r, off, data, cur, f->start);
+		cur = f->end;
+	}
+	if (cur < e)
+		copy_in(r, off, data, cur, e);
+}
+
+/* Add [s, e) to the stored set, merging fragments it meets or touches. */
+static void merge_interval(struct mos_ring *r, uint64_t s, uint64_t e,
+			   bool need_node)
+{
+	struct mos_ring_frag **pp = &r->frags, *f, *g;
+
+	if (s <= r->contig_end) {
+		if (e > r->contig_end)
+			r->contig_end = e;
+		while ((f = r->frags) && f->start <= r->contig_end) {
+			if (f->end > r->contig_end)
+				r->contig_end = f->end;
+			r->frags = f->next;
+			pool_put_node(r->pool, f);
+		}
+	} else if (need_node) {
+		while (*pp && (*pp)->end < s)
+			pp = &(*pp)->next;
+		f = pool_take_node(r->pool);
+		f->start = s;
+		f->end = e;
+		f->next = *pp;
+		*pp = f;
+	} else {
+		while ((*pp)->end < s)
+			pp = &(*pp)->next;
+		f = *pp;
+		if (s < f->start)
+			f->start = s;
+		if (e > f->end)
+			f->end = e;
+		while ((g = f->next) && g->start <= f->end) {
+			if (g->end > f->end)
+				f->end = g->end;
+			f->next = g->next;
+			pool_put_node(r->pool, g);
+		}
+	}
+	if (e > r->high_end)
+		r->high_end = e;
+	if (r->contig_end > r->high_end)
+		r->high_end = r->contig_end;
+}
+
+ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
+		       uint32_t len)
+{
+	uint64_t h, s, e, cn, before = r->contig_end;
+	bool need_node;
+	int plan;
+
+	if (!r->pool) {
+		errno = EINVAL;
+		return -1;
+	}
+	plan = mos_ring_plan(r, off, len, &h);
+	if (plan == MOS_RING_OLD || plan == MOS_RING_BEYOND)
+		return 0;
+	e = off + len;
+	s = off > h ? off : h;  /* OLD took every write ending at or below h */
+	if (write_prepare(r, h, s, e, &need_node) < 0)
+		return -1;
+
+	if (h > r->head)
+		advance_head(r, h, s);
+	for (cn = s / CHUNK; cn <= (e - 1) / CHUNK; cn++) {
+		uint8_t **slot = slot_of(r, cn);
+
+		if (!*slot) {
+			*slot = pool_take_chunk(r->pool);
+			r->nchunks++;
+		}
+	}
+	if (r->policy == MOS_OVERLAP_POLICY_LAST)
+		copy_in(r, off, data, s, e);
+	else
+		copy_gaps(r, off, data, s, e);
+	merge_interval(r, s, e, need_node);
+	return (ssize_t)(r->contig_end - before);
+}
+
+/* ---- reading --------------------------------------------------------- */
+
+size_t mos_ring_read(const struct mos_ring *r, uint64_t off, uint8_t *buf,
+		     size_t len)
+{
+	const struct mos_ring_frag *f;
+	uint64_t end = 0;
+
+	if (off >= r->head && off < r->contig_end) {
+		end = r->contig_end;
+	} else {
+		for (f = r->frags; f && f->start <= off; f = f->next)
+			if (off < f->end)
+				end = f->end;
+	}
+	if (end <= off)
+		return 0;
+	if (end - off > len)
+		end = off + len;
+	copy_out(r, off, end, buf);
+	return (size_t)(end - off);
+}
+
+int mos_ring_fragments(const struct mos_ring *r, struct tcp_ring_fragment *out,
+		       int max, int *total)
+{
+	const struct mos_ring_frag *f;
+	int n = 0, written = 0;
+
+	if (r->contig_end > r->head) {
+		if (n < max) {
+			out[n].offset = r->head;
+			out[n].len = (uint32_t)(r->contig_end - r->head);
+			written++;
+		}
+		n++;
+	}
+	for (f = r->frags; f; f = f->next, n++) {
+		if (n < max) {
+			out[n].offset = f->start;
+			out[n].len = (uint32_t)(f->end - f->start);
+			written++;
+		}
+	}
+	if (total)
+		*total = n;
+	return written;
+}

@@ -1,0 +1,92 @@
+/*
+ * sock.h -- the per-context socket table and callback templates.
+ *
+ * One id space for every socket kind of a context; freed ids go to the
+ * back of a FIFO so a just-freed id is not reused at once.  A listener's
+ * callback registrations live in a reference-counted template that each
+ * new per-flow socket shares; registering on a per-flow socket copies it
+ * first, registering on the listener replaces the listener's template, so
+ * flows already running keep what they had.
+ */
+#ifndef MOS_SOCK_H
+#define MOS_SOCK_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mos_api.h>
+
+#define MOS_HOOKS 3	/* index 0 MOS_HK_SND, 1 MOS_HK_RCV, 2 MOS_NULL */
+
+struct mos_cbreg {
+	event_t ev;		/* a user-defined event id */
+	int hook;		/* hook index */
+	callback_t cb;
+};
+
+struct mos_cbtab {
+	int refs;
+	callback_t bev[NUM_BEV][MOS_HOOKS];
+	/* built-in events with a callback on them or on a descendant */
+	uint32_t want[MOS_HOOKS];
+	int nude, capude;
+	struct mos_cbreg *ude;
+};
+
+struct mos_filter {
+	bool set;
+	struct bpf_program prog;
+};
+
+struct mos_flow;
+
+struct mos_sock {
+	uint8_t type;		/* enum socket_type; MOS_SOCK_UNUSED = free */
+	bool closing;		/* listener closed: no more callbacks */
+	uint8_t stopped;	/* per-flow: bit per side, MOS_STOP_MON */
+	int next_free;
+	void *uctx;
+	struct mos_cbtab *cbs;	/* NULL = nothing registered */
+	/* listeners and raw sockets */
+	struct mos_filter syn_filter, orphan_filter, raw_filter;
+	bool buf_off[2];	/* MOS_CLIBUF/MOS_SVRBUF = 0 */
+	uint32_t buf_size[2];	/* > 0: ring capacity for future flows */
+	/* per-flow sockets */
+	struct mos_flow *flow;
+	int listener;
+	int fprev, fnext;	/* the flow's sockets, listener order */
+	uint64_t peek_off[2];
+	int8_t policy_req[2];	/* overlap policy asked for, -1 none */
+};
+
+struct mos_sock_table {
+	struct mos_sock *s;
+	int cap;
+	int free_head, free_tail;
+	int n_monitor;		/* listeners + raw sockets in use */
+	int n_flow;		/* per-flow sockets in use */
+};
+
+int mos_sock_table_init(struct mos_sock_table *t, int cap);
+void mos_sock_table_fini(struct mos_sock_table *t);
+/* A free id with the socket zeroed and typed, or -1 (ENFILE). */
+int mos_sock_alloc(struct mos_sock_table *t, int type);
+void mos_sock_free(struct mos_sock_table *t, int id);
+/* The socket in use with that id, or NULL. */
+struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id);
+
+int mos_hook_index(int hook);	/* -1 for an unknown hook */
+
+void mos_cbtab_put(struct mos_cbtab *tab);
+struct mos_cbtab *mos_cbtab_get(struct mos_cbtab *tab);
+/* Set or clear (cb NULL) a registration on *tabp, copying a shared table
+ * first.  -1 with EINVAL when clearing what is not there, ENOMEM. */
+int mos_cbtab_set(struct mos_cbtab **tabp, event_t ev, int hook,
+		  callback_t cb);
+callback_t mos_cbtab_lookup(const struct mos_cbtab *tab, event_t ev,
+			    int hook);
+/* Is a callback registered at hook on ev itself or on a descendant of it? */
+bool mos_cbtab_wants(const struct mos_cbtab *tab, event_t ev, int hook);
+
+#endif

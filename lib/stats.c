@@ -1,0 +1,34 @@
+/*
+ * stats.c -- the per-context counters, printed at the end of a context
+ * (to its log file, and to stderr when MOS_STATS is set).
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+
+#include "stats.h"
+
+void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx)
+{
+	int k;
+
+	fprintf(f, "context %d: rx %" PRIu64 " frames %" PRIu64
+		   " bytes, forwarded %" PRIu64 ", dropped %" PRIu64
+		   ", sent %" PRIu64 "\n",
+		ctx, s->rx_frames, s->rx_bytes, s->fwd_frames, s->drop_frames,
+		s->tx_frames);
+	fprintf(f, "context %d: flows created %" PRIu64 " ended %" PRIu64
+		   " (timeout %" PRIu64 ", stopped %" PRIu64 ") refused %" PRIu64
+		   " peak %" PRIu64 ", orphans %" PRIu64 "\n",
+		ctx, s->flows_created, s->flows_ended, s->flows_timeout,
+		s->flows_stopped, s->flows_refused, s->peak_flows, s->orphans);
+	fprintf(f, "context %d: rexmit payload %" PRIu64 " control %" PRIu64
+		   ", ring beyond %" PRIu64 " outrun %" PRIu64 " nomem %" PRIu64
+		   ", rst ignored %" PRIu64 "\n",
+		ctx, s->rexmit_payload, s->rexmit_ctl, s->ring_beyond,
+		s->ring_outrun, s->ring_nomem, s->rst_ignored);
+	for (k = 0; k < MOS_PKT_KIND_COUNT; k++)
+		if (s->kind[k])
+			fprintf(f, "context %d: frames %s %" PRIu64 "\n", ctx,
+				mos_pkt_kind_name(k), s->kind[k]);
+}

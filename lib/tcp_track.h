@@ -1,0 +1,38 @@
+/*
+ * tcp_track.h -- emulation of the two TCP endpoints of a flow.
+ *
+ * The monitor sits between the hosts, so each segment is applied twice:
+ * to the half that sent it (what it now believes it has sent) and, unless
+ * a callback dropped it, to the half that receives it.
+ */
+#ifndef MOS_TCP_TRACK_H
+#define MOS_TCP_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "pkt_parse.h"
+
+void mos_tcp_half_init(struct mos_half *h);
+/* Would the receiver of p accept its RST (sequence inside its window)? */
+bool mos_tcp_rst_acceptable(const struct mos_flow *f, int sender,
+			    const struct mos_pkt *p);
+/* Apply p to the sending half; true if it retransmits a SYN/ACK or FIN. */
+bool mos_tcp_sender_update(struct mos_flow *f, int sender,
+			   const struct mos_pkt *p, bool rst_ok);
+/* Apply p's control flags and ACK to the receiving half. */
+void mos_tcp_receiver_update(struct mos_flow *f, int receiver,
+			     const struct mos_pkt *p, bool rst_ok);
+/* Stream offset, in the receiver's ring, of p's first payload byte that
+ * lies at or after offset 0; *skip = leading bytes before offset 0.
+ * false when the sender's ISN is unknown. */
+bool mos_tcp_payload_offset(const struct mos_flow *f, int receiver,
+			    const struct mos_pkt *p, uint64_t *off,
+			    uint32_t *skip);
+/* In-order end of what the half has received. */
+uint64_t mos_tcp_rcv_end(const struct mos_half *h);
+/* Both halves are done (1.10). */
+bool mos_tcp_finished(const struct mos_flow *f, int tw_interval);
+
+#endif

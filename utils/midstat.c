@@ -1,0 +1,355 @@
+/*
+ * midstat -- the connections passing by, like netstat for a middlebox
+ * (API.md 5.1).
+ *
+ *   midstat [-f mos.conf | -r capture.pcap] [-c cores]
+ *
+ * Once a second (context 0's timer, on the capture's clock when reading
+ * a file) it prints the connections being tracked with both endpoints'
+ * emulated TCP states; at the end it prints every connection seen, with
+ * the state each end was left in.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mos_api.h>
+
+#include "capture_conf.h"
+#include "mos_notify.h"
+
+#define MAX_CORES 64
+#define ADDR_LEN 64
+
+struct conn {
+	int sock;
+	uint64_t seq;			/* order of appearance */
+	char addr[2][ADDR_LEN];		/* client, server */
+	int state[2];
+	struct conn *prev, *next;
+};
+
+struct core_list {
+	pthread_mutex_t lock;		/* the printer reads other contexts */
+	struct conn *head;
+	uint64_t seq;
+	uint64_t total;
+};
+
+static mctx_t ctxs[MAX_CORES];
+static int ncores;
+static struct core_list lists[MAX_CORES];
+static struct conn *finished;
+static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t fatal;
+
+static const char *state_name(int st)
+{
+	static const char *const names[] = {
+		"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+		"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",
+		"LAST_ACK", "TIME_WAIT",
+	};
+
+	return st >= 0 && st <= TCP_TIME_WAIT ? names[st] : "-";
+}
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(out, n, "[%s]:%u", a, ntohs(s6->sin6_port));
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(out, n, "%s:%u", a, ntohs(s4->sin_port));
+	}
+}
+
+static void die_in_callback(const char *what)
+{
+	/* a callback cannot unwind main(); stop everything instead */
+	fprintf(stderr, "midstat: %s: %s\n", what, strerror(errno));
+	fatal = 1;
+	for (int i = 0; i < ncores; i++)
+		mtcp_destroy_context(ctxs[i]);
+}
+
+static void on_start(mctx_t mctx, int sock, int side, event_t ev,
+		     filter_arg_t *arg)
+{
+	struct core_list *l = &lists[mctx->cpu];
+	struct sockaddr_in6 sa[2];
+	socklen_t len = sizeof(sa);
+	struct conn *c;
+
+	(void)side, (void)ev, (void)arg;
+	if (mtcp_getpeername(mctx, sock, (struct sockaddr *)sa, &len,
+			     MOS_SIDE_BOTH) < 0) {
+		die_in_callback("mtcp_getpeername");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		die_in_callback("calloc");
+		return;
+	}
+	c->sock = sock;
+	c->state[0] = c->state[1] = -1;
+	addr_text((struct sockaddr *)sa, c->addr[0], ADDR_LEN);
+	addr_text((struct sockaddr *)((char *)sa + len / 2), c->addr[1],
+		  ADDR_LEN);
+	pthread_mutex_lock(&l->lock);
+	c->seq = l->seq++;
+	l->total++;
+	c->next = l->head;
+	if (l->head)
+		l->head->prev = c;
+	l->head = c;
+	pthread_mutex_unlock(&l->lock);
+	mtcp_set_uctx(mctx, sock, c);
+}
+
+static void on_state(mctx_t mctx, int sock, int side, event_t ev,
+		     filter_arg_t *arg)
+{
+	struct conn *c = mtcp_get_uctx(mctx, sock);
+	socklen_t len = sizeof(int);
+	int st;
+
+	(void)ev, (void)arg;
+	if (!c || (side != MOS_SIDE_CLI && side != MOS_SIDE_SVR))
+		return;
+	if (mtcp_getsockopt(mctx, sock, SOL_MONSOCKET,
+			    side == MOS_SIDE_CLI ? MOS_TCP_STATE_CLI
+						 : MOS_TCP_STATE_SVR,
+			    &st, &len) < 0) {
+		die_in_callback("mtcp_getsockopt");
+		return;
+	}
+	pthread_mutex_lock(&lists[mctx->cpu].lock);
+	c->state[side] = st;
+	pthread_mutex_unlock(&lists[mctx->cpu].lock);
+}
+
+static void on_end(mctx_t mctx, int sock, int side, event_t ev,
+		   filter_arg_t *arg)
+{
+	struct core_list *l = &lists[mctx->cpu];
+	struct conn *c = mtcp_get_uctx(mctx, sock);
+
+	(void)side, (void)ev, (void)arg;
+	if (!c)
+		return;		/* the second delivery finds nothing */
+	mtcp_set_uctx(mctx, sock, NULL);
+	pthread_mutex_lock(&l->lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&l->lock);
+	pthread_mutex_lock(&finished_lock);
+	c->prev = NULL;
+	c->next = finished;
+	finished = c;
+	pthread_mutex_unlock(&finished_lock);
+}
+
+static void print_header(void)
+{
+	printf("%-5s %-3s %-21s %-12s %-21s %-12s\n", "Proto", "CPU",
+	       "Client Address", "Client State", "Server Address",
+	       "Server State");
+}
+
+static void print_conn(const struct conn *c, int cpu)
+{
+	printf("%-5s %-3d %-21s %-12s %-21s %-12s\n", "tcp", cpu, c->addr[0],
+	       state_name(c->state[0]), c->addr[1], state_name(c->state[1]));
+}
+
+static void on_timer(mctx_t mctx, int id, int side, event_t ev,
+		     filter_arg_t *arg)
+{
+	struct timeval tv = { 1, 0 };
+	unsigned tracked = 0;
+	int i;
+
+	(void)side, (void)ev, (void)arg;
+	print_header();
+	for (i = 0; i < ncores; i++) {
+		struct conn *c;
+
+		pthread_mutex_lock(&lists[i].lock);
+		for (c = lists[i].head; c; c = c->next, tracked++)
+			print_conn(c, i);
+		pthread_mutex_unlock(&lists[i].lock);
+	}
+	printf("\n");
+	fflush(stdout);
+	mos_notify_status("%u connections tracked", tracked);
+	mos_notify_watchdog_maybe();
+	mtcp_settimer(mctx, id, &tv, on_timer);
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	for (int i = 0; i < ncores; i++)
+		mtcp_destroy_context(ctxs[i]);
+}
+
+static int setup(mctx_t mctx)
+{
+	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
+	int zero = 0;
+
+	if (sock < 0) {
+		perror("midstat: mtcp_socket");
+		return -1;
+	}
+	/* states only: no byte streams */
+	if (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIBUF, &zero,
+			    sizeof(zero)) < 0 ||
+	    mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &zero,
+			    sizeof(zero)) < 0)
+		perror("midstat: warning: cannot switch receive buffers off");
+	if (mtcp_register_callback(mctx, sock, MOS_ON_CONN_START, MOS_HK_SND,
+				   on_start) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_CONN_END, MOS_HK_SND,
+				   on_end) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_TCP_STATE_CHANGE,
+				   MOS_HK_SND, on_state) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_TCP_STATE_CHANGE,
+				   MOS_HK_RCV, on_state) < 0) {
+		perror("midstat: mtcp_register_callback");
+		return -1;
+	}
+	if (mctx->cpu == 0) {
+		struct timeval tv = { 1, 0 };
+
+		if (mtcp_settimer(mctx, 0, &tv, on_timer) < 0) {
+			perror("midstat: mtcp_settimer");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_conn(const void *a, const void *b)
+{
+	const struct conn *x = *(struct conn *const *)a;
+	const struct conn *y = *(struct conn *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Every connection seen, in order of appearance, with final states. */
+static void print_final(void)
+{
+	struct conn *c, **v;
+	size_t n = 0, i;
+
+	for (c = finished; c; c = c->next)
+		n++;
+	printf("Connections seen: %zu\n", n);
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0, c = finished; c; c = c->next)
+		v[i++] = c;
+	qsort(v, n, sizeof(*v), cmp_conn);
+	print_header();
+	for (i = 0; i < n; i++)
+		print_conn(v[i], 0);
+	free(v);
+	while (finished) {
+		c = finished;
+		finished = c->next;
+		free(c);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: midstat [-f mos.conf | -r capture.pcap] [-c cores]\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = SYSCONFDIR "/mos/mos.conf", *capture = NULL;
+	const char *tmpconf = NULL;
+	struct mtcp_conf mc;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int opt, i, want = 0, rc;
+
+	while ((opt = getopt(argc, argv, "f:r:c:h")) != -1) {
+		switch (opt) {
+		case 'f': conf = optarg; break;
+		case 'r': capture = optarg; break;
+		case 'c': want = atoi(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stdout); return 0;	/* as mOS did */
+		}
+	}
+	if (want < 0 || (online > 0 && want > online)) {
+		fprintf(stderr, "midstat: -c %d: only %ld cores online\n", want,
+			online);
+		return 1;
+	}
+	if (capture && !(tmpconf = mos_capture_config("midstat", capture)))
+		return 1;
+	rc = mtcp_init(tmpconf ? tmpconf : conf);
+	if (tmpconf)
+		unlink(tmpconf);
+	if (rc < 0)
+		return 1;	/* mtcp_init printed the reason */
+	mtcp_getconf(&mc);
+	if (want) {
+		mc.num_cores = want;
+		if (mtcp_setconf(&mc) < 0) {
+			fprintf(stderr, "midstat: -c %d: %s\n", want,
+				strerror(errno));
+			mtcp_destroy();
+			return 1;
+		}
+	}
+	ncores = mc.num_cores < MAX_CORES ? mc.num_cores : MAX_CORES;
+	mtcp_register_signal(SIGINT, on_sigint);
+	for (i = 0; i < ncores; i++) {
+		pthread_mutex_init(&lists[i].lock, NULL);
+		ctxs[i] = mtcp_create_context(i);
+		if (!ctxs[i] || setup(ctxs[i]) < 0) {
+			if (!ctxs[i])
+				perror("midstat: mtcp_create_context");
+			ncores = i + (ctxs[i] != NULL);
+			for (i = 0; i < ncores; i++)
+				mtcp_destroy_context(ctxs[i]);
+			mtcp_destroy();
+			return 1;
+		}
+	}
+	mos_notify_ready("monitoring");
+	for (i = 0; i < ncores; i++)
+		mtcp_app_join(ctxs[i]);
+	mos_notify_stopping();
+	for (i = 0; i < ncores; i++)
+		mtcp_destroy_context(ctxs[i]);
+	mtcp_destroy();
+	print_final();
+	return fatal ? 1 : 0;
+}

@@ -1,0 +1,473 @@
+/*
+ * mos-flowdump -- write the reassembled bytes of every TCP flow, the
+ * tcpflow of libmos.
+ *
+ *   mos-flowdump [-f mos.conf] [-r capture.pcap] [-p first|last]
+ *                [-b bytes] -o OUTDIR
+ *
+ * OUTDIR/streams/SRC-DST holds what SRC sent to DST as DST's application
+ * reads it, read with mtcp_peek() on MOS_ON_CONN_NEW_DATA (and on
+ * MOS_ON_ERROR, before bytes would be overwritten); OUTDIR/flows.tsv and
+ * OUTDIR/summary.txt index them.  The layout is the capture corpus's, so
+ * `diff -r EXPECTED OUTDIR` is the test.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mos_api.h>
+
+#include "capture_conf.h"
+
+#define NAME_MAX_LEN 160
+#define DEFAULT_RING (16u << 20)
+
+struct flow_rec {
+	char name[2][NAME_MAX_LEN];	/* [CLI]: client-to-server file */
+	uint64_t bytes[2];		/* by sending side */
+	uint64_t lost[2];
+	bool dirty[2];			/* last-wins rewrite pending */
+	struct flow_rec *next;
+};
+
+struct pair_count {
+	char key[2 * NAME_MAX_LEN];
+	int n;
+	struct pair_count *next;
+};
+
+static const char *outdir;
+static int policy = MOS_OVERLAP_POLICY_FIRST;
+static int ring_bytes = DEFAULT_RING;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct flow_rec *done_flows;
+static struct pair_count *pairs;
+static int failures;
+
+static void fail(const char *what)
+{
+	fprintf(stderr, "mos-flowdump: %s: %s\n", what, strerror(errno));
+	pthread_mutex_lock(&lock);
+	failures++;
+	pthread_mutex_unlock(&lock);
+}
+
+static void endpoint(const struct sockaddr *sa, char *out, size_t n)
+{
+	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
+	char *p;
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+		port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+		port = ntohs(s4->sin_port);
+	}
+	for (p = addr; *p; p++)
+		if (*p == ':')
+			*p = '_';
+	snprintf(out, n, "%s.%u", addr, port);
+}
+
+/* The k-th flow on a pair of endpoints gets "_k" (k >= 2). */
+static int pair_index(const char *a, const char *b)
+{
+	char key[2 * NAME_MAX_LEN];
+	struct pair_count *pc;
+	int k;
+
+	if (strcmp(a, b) < 0)
+		snprintf(key, sizeof(key), "%s %s", a, b);
+	else
+		snprintf(key, sizeof(key), "%s %s", b, a);
+	pthread_mutex_lock(&lock);
+	for (pc = pairs; pc; pc = pc->next)
+		if (strcmp(pc->key, key) == 0)
+			break;
+	if (!pc) {
+		pc = calloc(1, sizeof(*pc));
+		if (pc) {
+			snprintf(pc->key, sizeof(pc->key), "%s", key);
+			pc->next = pairs;
+			pairs = pc;
+		}
+	}
+	k = pc ? ++pc->n : 1;
+	pthread_mutex_unlock(&lock);
+	return k;
+}
+
+static int open_stream(const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/streams/%s", outdir, name);
+	return open(path, flags, 0644);
+}
+
+/* Append what the flow's `side` ring holds past this socket's offset:
+ * side MOS_SIDE_SVR holds what the client sent. */
+static void drain(mctx_t mctx, int sock, int side, struct flow_rec *r)
+{
+	int sender = !side;
+	char buf[65536];
+	int fd = -1;
+	ssize_t n;
+
+	while ((n = mtcp_peek(mctx, sock, side, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno != ENODATA) {
+				fail("mtcp_peek");
+				break;
+			}
+			r->lost[sender] += (uint64_t)-n;
+			continue;
+		}
+		if (fd < 0)
+			fd = open_stream(r->name[sender],
+					 O_WRONLY | O_APPEND | O_CREAT);
+		if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+			fail(r->name[sender]);
+			break;
+		}
+		r->bytes[sender] += (uint64_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void on_start(mctx_t mctx, int sock, int side, event_t ev,
+		     filter_arg_t *arg)
+{
+	struct sockaddr_in6 sa[2];
+	socklen_t len = sizeof(sa);
+	char a[NAME_MAX_LEN / 2], b[NAME_MAX_LEN / 2], sfx[16] = "";
+	struct flow_rec *r;
+	char path[PATH_MAX];
+	const struct sockaddr *svr;
+	int k, s, fd;
+
+	(void)side, (void)ev, (void)arg;
+	if (mtcp_getpeername(mctx, sock, (struct sockaddr *)sa, &len,
+			     MOS_SIDE_BOTH) < 0) {
+		fail("mtcp_getpeername");
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fail("calloc");
+		return;
+	}
+	svr = (const struct sockaddr *)((const char *)sa + len / 2);
+	endpoint((const struct sockaddr *)sa, a, sizeof(a));
+	endpoint(svr, b, sizeof(b));
+	snprintf(path, sizeof(path), "%s/streams", outdir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		fail(path);
+	k = pair_index(a, b);
+	if (k > 1)
+		snprintf(sfx, sizeof(sfx), "_%d", k);
+	snprintf(r->name[MOS_SIDE_CLI], NAME_MAX_LEN, "%s-%s%s", a, b, sfx);
+	snprintf(r->name[MOS_SIDE_SVR], NAME_MAX_LEN, "%s-%s%s", b, a, sfx);
+	for (s = 0; s < 2; s++) {
+		fd = open_stream(r->name[s], O_WRONLY | O_CREAT | O_TRUNC);
+		if (fd < 0)
+			fail(r->name[s]);
+		else
+			close(fd);
+	}
+	if (policy == MOS_OVERLAP_POLICY_LAST &&
+	    (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIOVERLAP,
+			     &policy, sizeof(policy)) < 0 ||
+	     mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_SVROVERLAP,
+			     &policy, sizeof(policy)) < 0))
+		fail("MOS_CLIOVERLAP");
+	mtcp_set_uctx(mctx, sock, r);
+}
+
+static void on_data(mctx_t mctx, int sock, int side, event_t ev,
+		    filter_arg_t *arg)
+{
+	struct flow_rec *r = mtcp_get_uctx(mctx, sock);
+
+	(void)ev, (void)arg;
+	if (r)
+		drain(mctx, sock, side, r);
+}
+
+/* Last-wins: bytes already written may have been replaced by a later copy;
+ * write the new copy over them once the receiver has stored it. */
+static void on_rexmit(mctx_t mctx, int sock, int side, event_t ev,
+		      filter_arg_t *arg)
+{
+	struct flow_rec *r = mtcp_get_uctx(mctx, sock);
+
+	(void)ev, (void)arg;
+	if (r)
+		r->dirty[side] = true;
+}
+
+static void on_pkt_rcv(mctx_t mctx, int sock, int side, event_t ev,
+		       filter_arg_t *arg)
+{
+	struct flow_rec *r = mtcp_get_uctx(mctx, sock);
+	struct pkt_info pi;
+	uint64_t off, end, written;
+	char buf[65536];
+	int fd;
+
+	(void)ev, (void)arg;
+	if (!r || !r->dirty[side])
+		return;
+	r->dirty[side] = false;
+	if (mtcp_getlastpkt(mctx, sock, side, &pi) < 0 || !pi.payloadlen)
+		return;
+	written = r->bytes[!side] + r->lost[!side];
+	end = pi.offset + pi.payloadlen < written ? pi.offset + pi.payloadlen
+						  : written;
+	fd = open_stream(r->name[!side], O_WRONLY);
+	for (off = pi.offset; fd >= 0 && off < end;) {
+		size_t want = end - off < sizeof(buf) ? end - off : sizeof(buf);
+		ssize_t n = mtcp_ppeek(mctx, sock, side, buf, want, off);
+
+		if (n <= 0 || pwrite(fd, buf, (size_t)n, (off_t)off) != n)
+			break;
+		off += (uint64_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void on_end(mctx_t mctx, int sock, int side, event_t ev,
+		   filter_arg_t *arg)
+{
+	struct flow_rec *r = mtcp_get_uctx(mctx, sock);
+
+	(void)side, (void)ev, (void)arg;
+	if (!r)
+		return;		/* the second delivery */
+	drain(mctx, sock, MOS_SIDE_CLI, r);
+	drain(mctx, sock, MOS_SIDE_SVR, r);
+	mtcp_set_uctx(mctx, sock, NULL);
+	pthread_mutex_lock(&lock);
+	r->next = done_flows;
+	done_flows = r;
+	pthread_mutex_unlock(&lock);
+}
+
+static int setup_context(mctx_t mctx)
+{
+	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
+
+	if (sock < 0) {
+		fail("mtcp_socket");
+		return -1;
+	}
+	if (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIBUF, &ring_bytes,
+			    sizeof(ring_bytes)) < 0 ||
+	    mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &ring_bytes,
+			    sizeof(ring_bytes)) < 0) {
+		fail("MOS_CLIBUF");
+		return -1;
+	}
+	if (mtcp_register_callback(mctx, sock, MOS_ON_CONN_START, MOS_HK_SND,
+				   on_start) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_CONN_NEW_DATA, MOS_NULL,
+				   on_data) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_ERROR, MOS_NULL,
+				   on_data) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_CONN_END, MOS_HK_SND,
+				   on_end) < 0) {
+		fail("mtcp_register_callback");
+		return -1;
+	}
+	if (policy == MOS_OVERLAP_POLICY_LAST &&
+	    (mtcp_register_callback(mctx, sock, MOS_ON_REXMIT, MOS_HK_RCV,
+				    on_rexmit) < 0 ||
+	     mtcp_register_callback(mctx, sock, MOS_ON_PKT_IN, MOS_HK_RCV,
+				    on_pkt_rcv) < 0)) {
+		fail("mtcp_register_callback");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct flow_rec *x = *(struct flow_rec *const *)a;
+	const struct flow_rec *y = *(struct flow_rec *const *)b;
+
+	return strcmp(x->name[0], y->name[0]);
+}
+
+static int write_index(void)
+{
+	struct flow_rec *r, **v;
+	uint64_t tab = 0, tba = 0;
+	char path[PATH_MAX];
+	size_t n = 0, i;
+	FILE *f;
+
+	for (r = done_flows; r; r = r->next)
+		n++;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -1;
+	for (i = 0, r = done_flows; r; r = r->next)
+		v[i++] = r;
+	qsort(v, n, sizeof(*v), cmp_rec);	/* bytewise, as LC_ALL=C */
+	snprintf(path, sizeof(path), "%s/flows.tsv", outdir);
+	f = fopen(path, "w");
+	if (!f) {
+		free(v);
+		return -1;
+	}
+	fprintf(f, "#a_to_b\tb_to_a\tbytes_a_to_b\tbytes_b_to_a\n");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s\t%s\t%llu\t%llu\n", v[i]->name[0], v[i]->name[1],
+			(unsigned long long)v[i]->bytes[0],
+			(unsigned long long)v[i]->bytes[1]);
+		tab += v[i]->bytes[0];
+		tba += v[i]->bytes[1];
+		if (v[i]->lost[0] || v[i]->lost[1])
+			fprintf(stderr,
+				"mos-flowdump: %s: %llu/%llu bytes overwritten before they were read\n",
+				v[i]->name[0],
+				(unsigned long long)v[i]->lost[0],
+				(unsigned long long)v[i]->lost[1]);
+	}
+	free(v);
+	if (fclose(f) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/summary.txt", outdir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "flows %zu\nbytes_a_to_b %llu\nbytes_b_to_a %llu\n", n,
+		(unsigned long long)tab, (unsigned long long)tba);
+	return fclose(f);
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX], *p;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mos-flowdump [-f mos.conf] [-r capture.pcap] "
+		   "[-p first|last] [-b bytes] -o OUTDIR\n");
+}
+
+static void free_all(void)
+{
+	while (done_flows) {
+		struct flow_rec *r = done_flows;
+
+		done_flows = r->next;
+		free(r);
+	}
+	while (pairs) {
+		struct pair_count *pc = pairs;
+
+		pairs = pc->next;
+		free(pc);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = NULL, *capture = NULL;
+	const char *tmpconf = NULL;
+	struct mtcp_conf mc;
+	mctx_t ctx[64];
+	int opt, i, n, rc;
+
+	while ((opt = getopt(argc, argv, "f:r:p:b:o:h")) != -1) {
+		switch (opt) {
+		case 'f': conf = optarg; break;
+		case 'r': capture = optarg; break;
+		case 'o': outdir = optarg; break;
+		case 'b': ring_bytes = atoi(optarg); break;
+		case 'p':
+			if (strcmp(optarg, "last") == 0)
+				policy = MOS_OVERLAP_POLICY_LAST;
+			else if (strcmp(optarg, "first") != 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!outdir || (!conf && !capture) || (conf && capture) ||
+	    ring_bytes <= 0 || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* streams/ itself appears with the first flow, as in the corpus */
+	if (make_dirs(outdir) < 0) {
+		fail(outdir);
+		return 1;
+	}
+	if (capture &&
+	    !(tmpconf = mos_capture_config("mos-flowdump", capture)))
+		return 1;
+	rc = mtcp_init(tmpconf ? tmpconf : conf);
+	if (tmpconf)
+		unlink(tmpconf);
+	if (rc < 0)
+		return 1;	/* mtcp_init said why */
+	mtcp_getconf(&mc);
+	n = mc.num_cores < 64 ? mc.num_cores : 64;
+	for (i = 0; i < n; i++) {
+		ctx[i] = mtcp_create_context(i);
+		if (!ctx[i] || setup_context(ctx[i]) < 0) {
+			if (!ctx[i])
+				fail("mtcp_create_context");
+			n = i + (ctx[i] != NULL);
+			for (i = 0; i < n; i++)
+				mtcp_destroy_context(ctx[i]);
+			mtcp_destroy();
+			free_all();
+			return 1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		mtcp_app_join(ctx[i]);
+	for (i = 0; i < n; i++)
+		mtcp_destroy_context(ctx[i]);
+	mtcp_destroy();
+	if (write_index() < 0)
+		fail("index");
+	free_all();
+	return failures ? 1 : 0;
+}
