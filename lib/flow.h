@@ -25,6 +25,7 @@ struct mos_half {
 	uint8_t state;			/* enum tcpstate */
 	bool isn_known;			/* this half's SYN was seen */
 	bool fin_sent;
+	bool synack_sent;		/* it sent a SYN/ACK (REXMIT on the next) */
 	bool started;			/* CONN_START delivered for this side */
 	bool buf_off;			/* no ring for this side */
 	bool has_ring;			/* ring initialised (first payload) */

@@ -57,9 +57,14 @@ static void sender_syn(struct mos_half *S, const struct mos_pkt *p,
 		S->isn = p->seq;
 		S->isn_known = true;
 		S->snd_nxt = p->seq + 1;
-	} else if (p->seq == S->isn && (p->flags & MOS_TH_ACK)) {
+	} else if (p->seq == S->isn && (p->flags & MOS_TH_ACK) &&
+		   S->synack_sent) {
+		/* only a repeated SYN/ACK: after crossed SYNs the first
+		 * SYN/ACK reuses the ISN of the half's own pure SYN */
 		*rexmit = true;
 	}
+	if (p->flags & MOS_TH_ACK)
+		S->synack_sent = true;
 	if (!(p->flags & MOS_TH_ACK)) {
 		if (S->state == TCP_CLOSED || S->state == TCP_LISTEN)
 			S->state = TCP_SYN_SENT;

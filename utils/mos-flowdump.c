@@ -29,7 +29,7 @@
 #include "capture_conf.h"
 
 #define NAME_MAX_LEN 160
-#define DEFAULT_RING (16u << 20)
+#define DEFAULT_RING (1u << 20)
 
 struct flow_rec {
 	char name[2][NAME_MAX_LEN];	/* [CLI]: client-to-server file */
