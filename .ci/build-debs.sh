@@ -7,8 +7,7 @@
 # if all passed.  BUILD_DEBS_DIR names the work directory (default: a new
 # temporary one, kept for inspection).  BUILD_DEBS_UNTRACKED=1 also copies
 # untracked files that .gitignore does not exclude (to try work not yet
-# committed; CI leaves it unset).  BUILD_DEBS_MONITOR_CONF is the
-# configuration the monitor program loads (default /etc/mos/mos.conf).
+# committed; CI leaves it unset).
 set -u
 
 say() { printf 'build-debs: %s\n' "$*"; }
@@ -83,12 +82,19 @@ say "PASS pkg-config --cflags --libs libmos: $cflags_libs"
 cc -std=gnu11 -Wall -Werror -o "$work/monitor" .ci/consumer/monitor.c \
 	$cflags_libs || fail "building .ci/consumer/monitor.c"
 say "PASS built .ci/consumer/monitor.c against the installed packages"
-conf=${BUILD_DEBS_MONITOR_CONF:-/etc/mos/mos.conf}
-"$work/monitor" "$conf" || fail "monitor $conf"
-say "PASS monitor ran on $conf"
+# The installed sample capture, read with the pcap backend: the counts are
+# those of its expected tree (testsuite/captures/live/live_clean.expected).
+conf="$work/monitor.conf"
+cat >"$conf" <<CONF
+mos = { io = "pcap"; forward = false; mos_log = "";
+  ports = ( { name = "sample"; core_mask = 0x1;
+              pcap_file = "/usr/share/libmos/sample.pcap"; } ); };
+CONF
+"$work/monitor" "$conf" 8 44161 135500 || fail "monitor on the sample capture"
+say "PASS monitor counted the sample capture's flows and bytes"
 
 # Pages a user of libmos-dev looks up first.
-pages="mtcp_init"
+pages="libmos mtcp_init mtcp_peek mtcp_register_callback"
 for page in $pages; do
 	path=$(man -w "$page" 2>&1) || fail "man -w $page: $path"
 	say "PASS man -w $page: $path"

@@ -651,10 +651,6 @@ static int load_port(const struct loader *l, const config_setting_t *g,
 	s = need(l, g, "core_mask");
 	if (!s || mask_value(l, s, &p->core_mask))
 		return -1;
-	/* a capture has one queue, so one context polls it */
-	if (l->c->io == MOS_IO_PCAP && (p->core_mask & (p->core_mask - 1)))
-		return bad(l, s, "a pcap port is polled by exactly one core "
-			   "(one bit)");
 	if (load_port_addr(l, g, p))
 		return -1;
 	if (get_string(l, g, "pci", &p->pci) ||

@@ -179,15 +179,54 @@ static void flush_all(struct mos_ctx *c)
 		mos_ctx_flush_port(c, p);
 }
 
-/* One burst from every port; -1 once every port's input has ended. */
+static void input(struct mos_ctx *c, struct mos_frame *f)
+{
+	if (c->io->offline && !c->now_us)
+		timers_rebase(c, f->ts_us);
+	if (c->io->offline && f->ts_us > c->now_us)
+		c->now_us = f->ts_us;
+	mos_packet_input(c, f);
+}
+
+/* Hand f to the context that owns its flow; false: keep it here. */
+static bool hand_over(struct mos_ctx *c, int port, struct mos_frame *f)
+{
+	int t = mos_dispatch_pick(&c->spread[port], f);
+	struct mos_ctx *d = t == c->pub.cpu ? NULL : mos_ctx_registered(t);
+
+	if (!d)
+		return false;
+	/* a full queue waits for its context: it never waits for us */
+	while (!mos_xq_push(&d->inq, f)) {
+		if (__atomic_load_n(&d->ended, __ATOMIC_ACQUIRE))
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+static void port_done(struct mos_ctx *c, int port)
+{
+	int i;
+
+	for (i = 0; c->spreads[port] && i < c->spread[port].n; i++) {
+		struct mos_ctx *d = mos_ctx_registered(c->spread[port].ctx[i]);
+
+		if (d && d != c)
+			__atomic_add_fetch(&d->feeds_ended, 1, __ATOMIC_ACQ_REL);
+	}
+}
+
+/* One burst from every port and from other contexts; -1 once all input
+ * has ended. */
 static int poll_once(struct mos_ctx *c)
 {
-	int i, total = 0, open_ports = 0;
+	int i, total = 0, open_inputs = 0, n, k;
 
 	if (!c->io->offline)
 		c->now_us = c->io->ops->now_us(c->io);
 	for (i = 0; i < c->nports; i++) {
-		int port = c->ports[i], n, k;
+		int port = c->ports[i];
 
 		if (c->port_ended[i])
 			continue;
@@ -195,19 +234,28 @@ static int poll_once(struct mos_ctx *c)
 					 c->burst);
 		if (n < 0) {
 			c->port_ended[i] = true;
+			port_done(c, port);
 			continue;
 		}
-		open_ports++;
-		for (k = 0; k < n; k++) {
-			if (c->io->offline && !c->now_us)
-				timers_rebase(c, c->rx[k]->ts_us);
-			if (c->io->offline && c->rx[k]->ts_us > c->now_us)
-				c->now_us = c->rx[k]->ts_us;
-			mos_packet_input(c, c->rx[k]);
-		}
+		open_inputs++;
+		for (k = 0; k < n; k++)
+			if (!c->spreads[port] || !hand_over(c, port, c->rx[k]))
+				input(c, c->rx[k]);
 		total += n;
 	}
-	return open_ports ? total : -1;
+	if (c->nfeed) {
+		/* read the count first: frames pushed before it are queued */
+		if (__atomic_load_n(&c->feeds_ended, __ATOMIC_ACQUIRE) <
+		    c->nfeed)
+			open_inputs++;
+		n = mos_xq_pop(&c->inq, c->rx, c->burst);
+		for (k = 0; k < n; k++)
+			input(c, c->rx[k]);
+		if (n)
+			open_inputs++;
+		total += n;
+	}
+	return open_inputs ? total : -1;
 }
 
 static void after_burst(struct mos_ctx *c)
@@ -222,6 +270,17 @@ static void after_burst(struct mos_ctx *c)
 			c->io->ops->print_stats(c->io, c->pub.cpu);
 		c->next_stats_us = c->now_us +
 				   (uint64_t)c->cfg->stat_interval * 1000000u;
+	}
+}
+
+/* Frames handed over but never processed (the context was stopped). */
+static void drop_handed(struct mos_ctx *c)
+{
+	int n;
+
+	while ((n = mos_xq_pop(&c->inq, c->rx, c->burst)) > 0) {
+		c->stats.drop_frames += (uint64_t)n;
+		c->io->ops->free_frames(c->io, c->pub.cpu, c->rx, n);
 	}
 }
 
@@ -273,11 +332,12 @@ static void *ctx_main(void *arg)
 	}
 	mos_flows_end_all(c);
 	flush_all(c);
+	drop_handed(c);
 	if (c->log)
 		mos_stats_print(&c->stats, c->log, c->pub.cpu);
 	if (getenv("MOS_STATS"))
 		mos_stats_print(&c->stats, stderr, c->pub.cpu);
-	c->ended = true;
+	__atomic_store_n(&c->ended, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	mos_self = NULL;
@@ -301,6 +361,34 @@ static FILE *open_log(const struct mos_config *cfg, int idx)
 	return f;
 }
 
+/* Which contexts share port p, and whether this one reads it (its own
+ * queue, or as the lowest of the port's contexts when the port has fewer
+ * queues than contexts) or is fed frames by the reader. */
+static void plan_port(struct mos_ctx *c, int p)
+{
+	const struct mos_config *cfg = c->cfg;
+	struct mos_port_spread *s = &c->spread[p];
+	int i, queues;
+
+	s->n = 0;
+	for (i = 0; i < cfg->num_cores && i < 64; i++)
+		if (cfg->ports[p].core_mask &
+		    (1ull << mos_config_core_of_context(cfg, i)))
+			s->ctx[s->n++] = i;
+	queues = c->io->ops->rx_queues ? c->io->ops->rx_queues(c->io, p)
+				       : s->n;
+	if (queues >= s->n || s->n < 2) {
+		c->ports[c->nports++] = p;
+		return;
+	}
+	if (s->ctx[0] == c->pub.cpu) {
+		c->spreads[p] = true;
+		c->ports[c->nports++] = p;
+	} else {
+		c->nfeed++;
+	}
+}
+
 static int ctx_alloc_tables(struct mos_ctx *c)
 {
 	const struct mos_config *cfg = c->cfg;
@@ -316,8 +404,10 @@ static int ctx_alloc_tables(struct mos_ctx *c)
 		if (!c->tx[p])
 			return -1;
 		if (cfg->ports[p].core_mask & (1ull << c->core))
-			c->ports[c->nports++] = p;
+			plan_port(c, p);
 	}
+	if (mos_xq_init(&c->inq, MOS_XQ_SIZE) < 0)
+		return -1;
 	if (mos_flow_table_init(&c->flows, (uint32_t)cap) < 0)
 		return -1;
 	/* per-flow sockets need up to one id per listener and flow */
@@ -344,6 +434,7 @@ void mos_ctx_free(struct mos_ctx *c)
 	free(c->listeners);
 	free(c->raws);
 	free(c->pktcopy);
+	mos_xq_fini(&c->inq);
 	if (c->log)
 		fclose(c->log);
 	pthread_mutex_destroy(&c->lock);
@@ -393,7 +484,7 @@ void mos_ctx_request_stop(struct mos_ctx *c)
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
 }
 
-void mos_ctx_start_input(struct mos_ctx *c)
+static void start_one(struct mos_ctx *c)
 {
 	if (mos_self == c)
 		return;
@@ -401,6 +492,21 @@ void mos_ctx_start_input(struct mos_ctx *c)
 	c->go = true;
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* Offline input starts for every context at the application's first wait:
+ * contexts hand frames to each other, so none may wait for its own join. */
+void mos_ctx_start_input(struct mos_ctx *c)
+{
+	int i;
+
+	start_one(c);
+	for (i = 0; i < MOS_MAX_CONTEXTS; i++) {
+		struct mos_ctx *o = mos_ctx_registered(i);
+
+		if (o && o != c)
+			start_one(o);
+	}
 }
 
 void mos_ctx_join(struct mos_ctx *c)

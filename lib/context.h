@@ -18,6 +18,7 @@
 #include <mos_api.h>
 
 #include "config.h"
+#include "dispatch.h"
 #include "flow.h"
 #include "io.h"
 #include "pkt_parse.h"
@@ -76,6 +77,12 @@ struct mos_ctx {
 	int ports[MOS_MAX_PORTS];
 	bool port_ended[MOS_MAX_PORTS];
 	struct mos_frame **rx;
+	/* software dispatch (dispatch.h) */
+	bool spreads[MOS_MAX_PORTS];	/* this context reads and spreads */
+	struct mos_port_spread spread[MOS_MAX_PORTS];
+	struct mos_xq inq;		/* frames handed to this context */
+	int nfeed;			/* ports that feed inq */
+	int feeds_ended;
 	struct mos_frame **tx[MOS_MAX_PORTS];
 	int ntx[MOS_MAX_PORTS];
 	int burst;

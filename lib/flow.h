@@ -70,6 +70,8 @@ struct mos_flow_table {
 	uint64_t next_id;
 };
 
+/* The same for both directions of a flow: spreads flows over contexts. */
+uint32_t mos_flow_hash(const struct mos_pkt *p);
 int mos_flow_table_init(struct mos_flow_table *t, uint32_t cap);
 void mos_flow_table_fini(struct mos_flow_table *t);
 /* The flow of this segment and, in *side, the half that sent it. */

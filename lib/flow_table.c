@@ -51,6 +51,11 @@ static bool addr_eq(uint8_t ipver, const union mos_addr *a,
 	return ipver == 6 ? memcmp(a->v6, b->v6, 16) == 0 : a->v4 == b->v4;
 }
 
+uint32_t mos_flow_hash(const struct mos_pkt *p)
+{
+	return key_hash(p->ipver, &p->saddr, p->sport, &p->daddr, p->dport);
+}
+
 int mos_flow_table_init(struct mos_flow_table *t, uint32_t cap)
 {
 	uint32_t nb = 1;

@@ -48,6 +48,10 @@ struct mos_io_ops {
 	struct mos_frame *(*alloc_frame)(struct mos_io *io, int ctx);
 	/* Monotonic microseconds, for live input. */
 	uint64_t (*now_us)(struct mos_io *io);
+	/* Receive queues of a port; NULL = one for each context polling it.
+	 * With fewer queues than contexts, the lowest context reads the port
+	 * and hands frames to the others by a symmetric flow hash. */
+	int (*rx_queues)(struct mos_io *io, int port);
 	/* Print per-port statistics for the ports in stat_print. */
 	void (*print_stats)(struct mos_io *io, int ctx);
 	void (*close)(struct mos_io *io);

@@ -583,11 +583,14 @@ static int plan_queues(struct dpdk_priv *pv, const struct mos_config *cfg,
 			pv->rxq[p][c] = (int16_t)n++;
 	}
 	pp->nrxq = n ? n : 1;
-	if (pp->nrxq > di->max_rx_queues)
-		return fail(EINVAL, "port %s: %d contexts poll it but the device "
-			    "has %u RX queue%s; narrow its core_mask", pc->name,
-			    pp->nrxq, di->max_rx_queues,
-			    di->max_rx_queues == 1 ? "" : "s");
+	if (pp->nrxq > di->max_rx_queues) {
+		/* fewer queues than contexts: the first context reads the
+		 * one queue and the core spreads frames in software */
+		for (c = 0; c < pv->nctx; c++)
+			if (pv->rxq[p][c] > 0)
+				pv->rxq[p][c] = -1;
+		pp->nrxq = 1;
+	}
 	if (pp->offline && pp->nrxq > pp->nfiles)
 		pp->offline = false;
 	pp->ntxq = pv->nctx <= di->max_tx_queues ? pv->nctx : pp->nrxq;
@@ -953,6 +956,13 @@ static struct mos_frame *wrap(struct rte_mbuf *m, int port, uint64_t ts)
 	return f;
 }
 
+static int dpdk_rx_queues(struct mos_io *io, int port)
+{
+	struct dpdk_priv *pv = io->priv;
+
+	return pv->ports[port].nrxq;
+}
+
 /* Offline: has the queue's file been read to the end? */
 static bool input_ended(struct dpdk_rxfile *rf, const char *name)
 {
@@ -1158,6 +1168,7 @@ const struct mos_io_ops mos_io_dpdk_ops = {
 	.free_frames = dpdk_free_frames,
 	.alloc_frame = dpdk_alloc,
 	.now_us = dpdk_now,
+	.rx_queues = dpdk_rx_queues,
 	.print_stats = dpdk_stats,
 	.close = dpdk_close,
 };

@@ -4,15 +4,18 @@
  * A port reads either a capture file (`pcap_file`, offline: time comes from
  * the capture's stamps and the input ends at end of file) or a live
  * interface (`interface`).  Frames sent out of a port go to its `pcap_out`
- * file, or are injected on its live interface.  Each port is polled by one
- * context only (config validation keeps pcap ports to one core), so the
- * per-port state needs no locking; frame buffers come from a per-context
- * free list so that the packet path does not allocate once warm.
+ * file, or are injected on its live interface.  A port has one queue: the
+ * lowest context of its core mask reads it and the core hands frames to
+ * the other contexts (software dispatch), so transmission on a port is
+ * locked and a frame goes back to the pool of the context that read it.
+ * Frame buffers come from per-context free lists so that the packet path
+ * does not allocate once warm.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +33,22 @@ struct pcap_port {
 	pcap_dumper_t *out;
 	bool live;
 	bool ended;
+	pthread_mutex_t tx_lock;	/* several contexts may send */
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, tx_fail;
 };
+
+struct pcap_ctx_pool;
 
 struct pcap_frame {
 	struct mos_frame f;
 	struct pcap_frame *next;
+	struct pcap_ctx_pool *owner;
 };
 
 struct pcap_ctx_pool {
-	struct pcap_frame *free;
+	struct pcap_frame *free;	/* the owner context's own */
+	pthread_mutex_t lock;
+	struct pcap_frame *remote;	/* given back by other contexts */
 	size_t nalloc;
 };
 
@@ -51,14 +60,22 @@ struct pcap_priv {
 
 static struct pcap_frame *frame_get(struct pcap_ctx_pool *pool, uint32_t len)
 {
-	struct pcap_frame *pf = pool->free;
+	struct pcap_frame *pf;
 
+	if (!pool->free && pool->remote) {
+		pthread_mutex_lock(&pool->lock);
+		pool->free = pool->remote;
+		pool->remote = NULL;
+		pthread_mutex_unlock(&pool->lock);
+	}
+	pf = pool->free;
 	if (pf) {
 		pool->free = pf->next;
 	} else {
 		pf = calloc(1, sizeof(*pf));
 		if (!pf)
 			return NULL;
+		pf->owner = pool;
 		pool->nalloc++;
 	}
 	if (pf->f.room < len || !pf->f.data) {
@@ -81,8 +98,16 @@ static void frame_put(struct pcap_ctx_pool *pool, struct mos_frame *f)
 {
 	struct pcap_frame *pf = f->handle;
 
-	pf->next = pool->free;
-	pool->free = pf;
+	if (pf->owner == pool) {
+		pf->next = pool->free;
+		pool->free = pf;
+		return;
+	}
+	pool = pf->owner;
+	pthread_mutex_lock(&pool->lock);
+	pf->next = pool->remote;
+	pool->remote = pf;
+	pthread_mutex_unlock(&pool->lock);
 }
 
 static int open_file_port(struct pcap_port *pp, const struct mos_port_conf *pc)
@@ -175,6 +200,10 @@ static int pcap_open_all(struct mos_io *io)
 	pv->pools = calloc(io->nctx > 0 ? io->nctx : 1, sizeof(*pv->pools));
 	if (!pv->pools)
 		goto fail;
+	for (i = 0; i < (io->nctx > 0 ? io->nctx : 1); i++)
+		pthread_mutex_init(&pv->pools[i].lock, NULL);
+	for (i = 0; i < MOS_MAX_PORTS; i++)
+		pthread_mutex_init(&pv->ports[i].tx_lock, NULL);
 	pv->nports = cfg->nports;
 	io->offline = true;
 	for (i = 0; i < cfg->nports; i++) {
@@ -258,6 +287,7 @@ static int pcap_tx(struct mos_io *io, int ctx, int port,
 	struct pcap_port *pp = &pv->ports[port];
 	int i, sent = 0;
 
+	pthread_mutex_lock(&pp->tx_lock);
 	for (i = 0; i < n; i++) {
 		struct mos_frame *f = frames[i];
 
@@ -282,6 +312,7 @@ static int pcap_tx(struct mos_io *io, int ctx, int port,
 		pp->tx_pkts++;
 		pp->tx_bytes += f->len;
 	}
+	pthread_mutex_unlock(&pp->tx_lock);
 	pcap_free_frames(io, ctx, frames, n);
 	return sent;
 }
@@ -330,8 +361,21 @@ static void pcap_print_stats(struct mos_io *io, int ctx)
 	}
 }
 
+static int pcap_rx_queues(struct mos_io *io, int port)
+{
+	(void)io, (void)port;
+	return 1;
+}
+
 static void pool_free(struct pcap_ctx_pool *pool)
 {
+	while (pool->remote) {
+		struct pcap_frame *pf = pool->remote;
+
+		pool->remote = pf->next;
+		pf->next = pool->free;
+		pool->free = pf;
+	}
 	while (pool->free) {
 		struct pcap_frame *pf = pool->free;
 
@@ -375,6 +419,7 @@ const struct mos_io_ops mos_io_pcap_ops = {
 	.free_frames = pcap_free_frames,
 	.alloc_frame = pcap_alloc,
 	.now_us = pcap_now,
+	.rx_queues = pcap_rx_queues,
 	.print_stats = pcap_print_stats,
 	.close = pcap_close_all,
 };

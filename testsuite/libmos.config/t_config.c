@@ -81,7 +81,6 @@ static const char *const bad_files[] = {
 	"bad-memch.conf", "bad-proctype.conf", "bad-io.conf",
 	"bad-malformed.conf", "bad-multiprocess.conf", "bad-setup.conf",
 	"bad-apptype.conf", "bad-apprun.conf", "bad-appgroup.conf",
-	"bad-pcapcores.conf",
 };
 
 /* The expected message of PATH from its "# expect:" and marker lines. */
