@@ -100,23 +100,28 @@ MOS_EXPORT ssize_t mtcp_ppeek(mctx_t mctx, int sock, int side, char *buf,
 	return (ssize_t)n;
 }
 
+#define PKT_HEADROOM 2
+
 static int copy_packet(struct mos_ctx *c, struct pkt_info *pi)
 {
 	const struct mos_frame *fr = c->cur.frame;
 	const struct mos_pkt *p = c->cur.pkt;
 	uint8_t *copy;
 
-	if (c->pktcopy_room < fr->len) {
-		uint8_t *n = realloc(c->pktcopy, fr->len);
+	/* PKT_HEADROOM bytes before the frame put the IP header that
+	 * follows the 14-byte Ethernet header on a 4-byte boundary, so
+	 * that pi->iph and pi->tcph are aligned for their types */
+	if (c->pktcopy_room < fr->len + PKT_HEADROOM) {
+		uint8_t *n = realloc(c->pktcopy, fr->len + PKT_HEADROOM);
 
 		if (!n) {
 			errno = ENOMEM;
 			return -1;
 		}
 		c->pktcopy = n;
-		c->pktcopy_room = fr->len;
+		c->pktcopy_room = fr->len + PKT_HEADROOM;
 	}
-	copy = c->pktcopy;
+	copy = c->pktcopy + PKT_HEADROOM;
 	memcpy(copy, fr->data, fr->len);
 	memset(pi, 0, sizeof(*pi));
 	pi->cur_ts = (uint32_t)(c->now_us / 1000u);
@@ -245,10 +250,18 @@ MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
 	struct mos_sock *s;
 
 	if (level != SOL_MONSOCKET) {
-		/* SOL_SOCKET options exist only for end-host sockets */
-		if (!mos_ctx_check(mctx))
+		c = mos_ctx_check(mctx);
+		if (!c)
 			return -1;
-		errno = level == SOL_SOCKET ? ENOTSOCK : ENOSYS;
+		if (level != SOL_SOCKET) {
+			errno = ENOSYS;
+			return -1;
+		}
+		/* SOL_SOCKET options exist only for end-host sockets; the
+		 * id is checked before the kind (API.md 3) */
+		mos_ctx_enter(c);
+		errno = mos_sock_get(&c->socks, sock) ? ENOTSOCK : EBADF;
+		mos_ctx_leave(c);
 		return -1;
 	}
 	s = mos_cb_sock(mctx, sock, &c);
@@ -403,6 +416,12 @@ MOS_EXPORT int mtcp_setsockopt(mctx_t mctx, int sock, int level, int optname,
 	}
 	if (s->type == MOS_SOCK_MONITOR_RAW) {
 		errno = ENOTSOCK;
+		goto out;
+	}
+	/* the socket kind is checked before optval/optlen (API.md 3) */
+	if (optname != MOS_CLIBUF && optname != MOS_SVRBUF &&
+	    s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
+		errno = optname == MOS_STOP_MON ? EPERM : ENOTSOCK;
 		goto out;
 	}
 	if (!optval || optlen < (socklen_t)sizeof(int)) {

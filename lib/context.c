@@ -67,12 +67,17 @@ void mos_ctx_enter(struct mos_ctx *c)
 	__atomic_add_fetch(&c->waiters, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&c->lock);
 	__atomic_sub_fetch(&c->waiters, 1, __ATOMIC_ACQ_REL);
+	c->served++;
+	/* the packet thread may be waiting for exactly this (idle_wait) */
+	pthread_cond_broadcast(&c->cond);
 }
 
 void mos_ctx_leave(struct mos_ctx *c)
 {
-	if (mos_self != c)
+	if (mos_self != c) {
+		pthread_cond_broadcast(&c->cond);
 		pthread_mutex_unlock(&c->lock);
+	}
 }
 
 /* ------------------------------------------------------------------ timers */
@@ -300,7 +305,17 @@ static void pin(struct mos_ctx *c)
 static void idle_wait(struct mos_ctx *c, bool nothing)
 {
 	struct timespec ts = { 0, IDLE_SLEEP_NS };
+	int n = __atomic_load_n(&c->waiters, __ATOMIC_ACQUIRE);
 
+	if (n > 0) {
+		/* API.md 1.1: the calls waiting now take effect before the
+		 * next burst; a plain unlock/lock lets this thread win again */
+		unsigned long target = c->served + (unsigned long)n;
+
+		while ((long)(target - c->served) > 0)
+			pthread_cond_wait(&c->cond, &c->lock);
+		return;
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (nothing && !c->io->offline)
 		nanosleep(&ts, NULL);
@@ -318,6 +333,10 @@ static void *ctx_main(void *arg)
 	pthread_mutex_lock(&c->lock);
 	c->ready = true;
 	pthread_cond_broadcast(&c->cond);
+	/* live input runs at once and keeps the lock: let the creator
+	 * return first */
+	while (!c->created)
+		pthread_cond_wait(&c->cond, &c->lock);
 	/* offline input waits for the application (1.9) */
 	while (c->io->offline && !c->go && !c->stop)
 		pthread_cond_wait(&c->cond, &c->lock);
@@ -326,10 +345,13 @@ static void *ctx_main(void *arg)
 
 		if (got < 0)
 			break;
+		if (got && !c->stats.busy_from_us)
+			c->stats.busy_from_us = c->io->ops->now_us(c->io);
 		after_burst(c);
 		if (got == 0 || __atomic_load_n(&c->waiters, __ATOMIC_ACQUIRE))
 			idle_wait(c, got == 0);
 	}
+	c->stats.busy_to_us = c->io->ops->now_us(c->io);
 	mos_flows_end_all(c);
 	flush_all(c);
 	drop_handed(c);
@@ -474,6 +496,8 @@ struct mos_ctx *mos_ctx_create(int idx, const struct mos_config *cfg,
 	pthread_mutex_lock(&c->lock);
 	while (!c->ready)
 		pthread_cond_wait(&c->cond, &c->lock);
+	c->created = true;
+	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	return c;
 }
@@ -488,10 +512,10 @@ static void start_one(struct mos_ctx *c)
 {
 	if (mos_self == c)
 		return;
-	pthread_mutex_lock(&c->lock);
+	mos_ctx_enter(c);
 	c->go = true;
 	pthread_cond_broadcast(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	mos_ctx_leave(c);
 }
 
 /* Offline input starts for every context at the application's first wait:
@@ -516,17 +540,16 @@ void mos_ctx_join(struct mos_ctx *c)
 	if (mos_self == c)
 		return;
 	mos_ctx_start_input(c);
-	pthread_mutex_lock(&c->lock);
-	while (!c->ended) {
-		if (c->stop)
-			pthread_cond_broadcast(&c->cond);
+	/* through enter/leave: a live context's loop holds the lock and
+	 * lets other threads in only when they say they are waiting */
+	mos_ctx_enter(c);
+	while (!c->ended)
 		pthread_cond_wait(&c->cond, &c->lock);
-	}
 	if (!c->joined) {
 		c->joined = true;
 		do_join = true;
 	}
-	pthread_mutex_unlock(&c->lock);
+	mos_ctx_leave(c);
 	if (do_join)
 		pthread_join(c->thread, NULL);
 }

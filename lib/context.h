@@ -66,11 +66,13 @@ struct mos_ctx {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool ready;			/* thread set up */
+	bool created;			/* mtcp_create_context returned */
 	bool go;			/* offline input may start */
 	bool ended;			/* thread loop finished */
 	volatile int stop;		/* asked to stop */
 	bool free_on_join;		/* destroy_context asked from a handler */
 	int waiters;			/* other threads wanting the lock */
+	unsigned long served;		/* other threads that got the lock */
 
 	uint64_t now_us;
 	int nports;

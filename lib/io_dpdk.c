@@ -529,9 +529,19 @@ static int scan_file(void *arg, int i, const char *path)
 	return 0;
 }
 
+/* A net_pcap device with no receive side (tx_pcap or tx_iface only). */
+static bool send_only(const char *vdev)
+{
+	return strncmp(vdev, "net_pcap", 8) == 0 &&
+	       vdev_args(vdev, "rx_iface", NULL, NULL) <= 0 &&
+	       vdev_args(vdev, "rx_iface_in", NULL, NULL) <= 0 &&
+	       vdev_args(vdev, "iface", NULL, NULL) <= 0;
+}
+
 /*
  * A net_pcap device with rx_pcap files (and no infinite_rx) is a capture
- * replay: count its files' frames and note the largest.
+ * replay: count its files' frames and note the largest.  One with nothing
+ * to receive has input that is over from the start.
  */
 static int scan_port(struct dpdk_port *pp, const struct mos_port_conf *pc)
 {
@@ -544,6 +554,15 @@ static int scan_port(struct dpdk_port *pp, const struct mos_port_conf *pc)
 		return 0;
 	n = vdev_args(pc->vdev, "rx_pcap", NULL, NULL);
 	vdev_args(pc->vdev, "infinite_rx", not_zero, &infinite);
+	if (n == 0 && send_only(pc->vdev)) {
+		/* nothing to receive: input that has already ended */
+		pp->files = calloc(1, sizeof(*pp->files));
+		if (!pp->files)
+			return fail(ENOMEM, "port %s: out of memory", pc->name);
+		pp->nfiles = 1;
+		pp->offline = true;
+		return 0;
+	}
 	if (n <= 0 || infinite)
 		return 0;
 	pp->files = calloc((size_t)n, sizeof(*pp->files));

@@ -12,6 +12,7 @@
 #include "context.h"
 #include "event.h"
 #include "filter.h"
+#include "route.h"
 #include "tcp_seq.h"
 #include "tcp_track.h"
 
@@ -339,16 +340,13 @@ static void tcp_input(struct mos_ctx *c, struct mos_pkt *p)
 	flow_segment(c, f, side, p);
 }
 
-static int out_port(struct mos_ctx *c, const struct mos_frame *fr)
+static int out_port(struct mos_ctx *c, struct mos_frame *fr)
 {
 	const struct mos_port_conf *pc = &c->cfg->ports[fr->port];
 
 	if (pc->fwd_peer >= 0)
 		return pc->fwd_peer;
-	/* a capture port writes what passes to its own pcap_out */
-	if (c->cfg->io == MOS_IO_PCAP)
-		return fr->port;
-	return -1;
+	return mos_route_frame(c, fr);
 }
 
 static void finish(struct mos_ctx *c, struct mos_frame *fr, bool drop)

@@ -27,6 +27,15 @@ void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx)
 		   ", rst ignored %" PRIu64 "\n",
 		ctx, s->rexmit_payload, s->rexmit_ctl, s->ring_beyond,
 		s->ring_outrun, s->ring_nomem, s->rst_ignored);
+	if (s->route_drops || s->injected)
+		fprintf(f, "context %d: no route %" PRIu64 ", injected %" PRIu64
+			   "\n", ctx, s->route_drops, s->injected);
+	if (s->busy_to_us > s->busy_from_us && s->busy_from_us) {
+		double secs = (double)(s->busy_to_us - s->busy_from_us) / 1e6;
+
+		fprintf(f, "context %d: %.3f s from the first frame, %.0f frames/s\n",
+			ctx, secs, (double)s->rx_frames / secs);
+	}
 	for (k = 0; k < MOS_PKT_KIND_COUNT; k++)
 		if (s->kind[k])
 			fprintf(f, "context %d: frames %s %" PRIu64 "\n", ctx,

@@ -19,7 +19,10 @@ struct mos_stats {
 	uint64_t rexmit_payload, rexmit_ctl;
 	uint64_t ring_beyond, ring_outrun, ring_nomem;
 	uint64_t rst_ignored;
+	uint64_t route_drops;		/* unpaired port, no route/ARP */
+	uint64_t injected;		/* mtcp_sendpkt frames queued */
 	uint64_t peak_flows;
+	uint64_t busy_from_us, busy_to_us;	/* monotonic: first frame, end */
 };
 
 void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx);

@@ -28,7 +28,8 @@
 
 #include "capture_conf.h"
 
-#define NAME_MAX_LEN 160
+#define EP_LEN 64		/* "ADDR.PORT", IPv6 included */
+#define NAME_MAX_LEN (2 * EP_LEN + 16)
 #define DEFAULT_RING (1u << 20)
 
 struct flow_rec {
@@ -156,7 +157,7 @@ static void on_start(mctx_t mctx, int sock, int side, event_t ev,
 {
 	struct sockaddr_in6 sa[2];
 	socklen_t len = sizeof(sa);
-	char a[NAME_MAX_LEN / 2], b[NAME_MAX_LEN / 2], sfx[16] = "";
+	char a[EP_LEN], b[EP_LEN], sfx[12] = "";
 	struct flow_rec *r;
 	char path[PATH_MAX];
 	const struct sockaddr *svr;
