@@ -31,12 +31,16 @@
 #define EP_LEN 64		/* "ADDR.PORT", IPv6 included */
 #define NAME_MAX_LEN (2 * EP_LEN + 16)
 #define DEFAULT_RING (1u << 20)
+#define FLUSH_AT 65536		/* bytes kept per side before writing */
 
 struct flow_rec {
 	char name[2][NAME_MAX_LEN];	/* [CLI]: client-to-server file */
 	uint64_t bytes[2];		/* by sending side */
 	uint64_t lost[2];
 	bool dirty[2];			/* last-wins rewrite pending */
+	bool created[2];		/* its file exists */
+	char *pend[2];			/* read, not yet written */
+	size_t npend[2];
 	struct flow_rec *next;
 };
 
@@ -121,16 +125,47 @@ static int open_stream(const char *name, int flags)
 	return open(path, flags, 0644);
 }
 
-/* Append what the flow's `side` ring holds past this socket's offset:
- * side MOS_SIDE_SVR holds what the client sent. */
+/* Write what is pending for `sender`'s file; the first write creates it. */
+static void flush_side(struct flow_rec *r, int sender)
+{
+	int fd, flags = O_WRONLY | O_CREAT;
+
+	flags |= r->created[sender] ? O_APPEND : O_TRUNC;
+	if (r->created[sender] && !r->npend[sender])
+		return;
+	fd = open_stream(r->name[sender], flags);
+	if (fd < 0 || (r->npend[sender] &&
+		       write(fd, r->pend[sender], r->npend[sender]) !=
+			       (ssize_t)r->npend[sender]))
+		fail(r->name[sender]);
+	if (fd >= 0)
+		close(fd);
+	r->created[sender] = true;
+	r->npend[sender] = 0;
+}
+
+/* Read what the flow's `side` ring holds past this socket's offset:
+ * side MOS_SIDE_SVR holds what the client sent.  Bytes are gathered and
+ * written FLUSH_AT at a time, so that a short flow costs one write. */
 static void drain(mctx_t mctx, int sock, int side, struct flow_rec *r)
 {
 	int sender = !side;
-	char buf[65536];
-	int fd = -1;
 	ssize_t n;
 
-	while ((n = mtcp_peek(mctx, sock, side, buf, sizeof(buf))) != 0) {
+	if (!r->pend[sender]) {
+		r->pend[sender] = malloc(FLUSH_AT);
+		if (!r->pend[sender]) {
+			fail("malloc");
+			return;
+		}
+	}
+	for (;;) {
+		if (r->npend[sender] == FLUSH_AT)
+			flush_side(r, sender);
+		n = mtcp_peek(mctx, sock, side, r->pend[sender] + r->npend[sender],
+			      FLUSH_AT - r->npend[sender]);
+		if (n == 0)
+			break;
 		if (n < 0) {
 			if (errno != ENODATA) {
 				fail("mtcp_peek");
@@ -139,17 +174,9 @@ static void drain(mctx_t mctx, int sock, int side, struct flow_rec *r)
 			r->lost[sender] += (uint64_t)-n;
 			continue;
 		}
-		if (fd < 0)
-			fd = open_stream(r->name[sender],
-					 O_WRONLY | O_APPEND | O_CREAT);
-		if (fd < 0 || write(fd, buf, (size_t)n) != n) {
-			fail(r->name[sender]);
-			break;
-		}
+		r->npend[sender] += (size_t)n;
 		r->bytes[sender] += (uint64_t)n;
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 static void on_start(mctx_t mctx, int sock, int side, event_t ev,
@@ -161,7 +188,7 @@ static void on_start(mctx_t mctx, int sock, int side, event_t ev,
 	struct flow_rec *r;
 	char path[PATH_MAX];
 	const struct sockaddr *svr;
-	int k, s, fd;
+	int k;
 
 	(void)side, (void)ev, (void)arg;
 	if (mtcp_getpeername(mctx, sock, (struct sockaddr *)sa, &len,
@@ -185,13 +212,6 @@ static void on_start(mctx_t mctx, int sock, int side, event_t ev,
 		snprintf(sfx, sizeof(sfx), "_%d", k);
 	snprintf(r->name[MOS_SIDE_CLI], NAME_MAX_LEN, "%s-%s%s", a, b, sfx);
 	snprintf(r->name[MOS_SIDE_SVR], NAME_MAX_LEN, "%s-%s%s", b, a, sfx);
-	for (s = 0; s < 2; s++) {
-		fd = open_stream(r->name[s], O_WRONLY | O_CREAT | O_TRUNC);
-		if (fd < 0)
-			fail(r->name[s]);
-		else
-			close(fd);
-	}
 	if (policy == MOS_OVERLAP_POLICY_LAST &&
 	    (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIOVERLAP,
 			     &policy, sizeof(policy)) < 0 ||
@@ -236,6 +256,7 @@ static void on_pkt_rcv(mctx_t mctx, int sock, int side, event_t ev,
 	if (!r || !r->dirty[side])
 		return;
 	r->dirty[side] = false;
+	flush_side(r, !side);
 	if (mtcp_getlastpkt(mctx, sock, side, &pi) < 0 || !pi.payloadlen)
 		return;
 	written = r->bytes[!side] + r->lost[!side];
@@ -264,6 +285,11 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 		return;		/* the second delivery */
 	drain(mctx, sock, MOS_SIDE_CLI, r);
 	drain(mctx, sock, MOS_SIDE_SVR, r);
+	for (int i = 0; i < 2; i++) {
+		flush_side(r, i);
+		free(r->pend[i]);
+		r->pend[i] = NULL;
+	}
 	mtcp_set_uctx(mctx, sock, NULL);
 	pthread_mutex_lock(&lock);
 	r->next = done_flows;
