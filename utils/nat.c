@@ -211,7 +211,7 @@ static int setup(mctx_t mctx, int *sockp)
 
 	*sockp = sock;
 	if (sock < 0) {
-		perror("nat: mtcp_socket");
+		perror("mos-nat: mtcp_socket");
 		return -1;
 	}
 	if (mtcp_register_callback(mctx, sock, MOS_ON_PKT_IN, MOS_HK_SND,
@@ -220,7 +220,7 @@ static int setup(mctx_t mctx, int *sockp)
 				   on_end) < 0 ||
 	    mtcp_register_callback(mctx, sock, MOS_ON_ORPHAN, MOS_NULL,
 				   on_orphan) < 0) {
-		perror("nat: mtcp_register_callback");
+		perror("mos-nat: mtcp_register_callback");
 		return -1;
 	}
 	return 0;
@@ -228,7 +228,7 @@ static int setup(mctx_t mctx, int *sockp)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nat -i PUBLIC_ADDR [-f mos.conf] [-c cores]\n");
+	fprintf(f, "usage: mos-nat -i PUBLIC_ADDR [-f mos.conf] [-c cores]\n");
 }
 
 int main(int argc, char **argv)
@@ -249,18 +249,18 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!addr) {
-		fprintf(stderr, "nat: the public address (-i ADDR) is "
+		fprintf(stderr, "mos-nat: the public address (-i ADDR) is "
 			"required\n");
 		usage(stderr);
 		return 1;
 	}
 	if (inet_pton(AF_INET, addr, &a) != 1) {
-		fprintf(stderr, "nat: -i %s: not an IPv4 address\n", addr);
+		fprintf(stderr, "mos-nat: -i %s: not an IPv4 address\n", addr);
 		return 1;
 	}
 	nat_addr = a.s_addr;
 	if (want < 0 || (online > 0 && want > online)) {
-		fprintf(stderr, "nat: -c %d: only %ld cores online\n", want,
+		fprintf(stderr, "mos-nat: -c %d: only %ld cores online\n", want,
 			online);
 		return 1;
 	}
@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	if (want) {
 		mc.num_cores = want;
 		if (mtcp_setconf(&mc) < 0) {
-			fprintf(stderr, "nat: -c %d: %s\n", want,
+			fprintf(stderr, "mos-nat: -c %d: %s\n", want,
 				strerror(errno));
 			mtcp_destroy();
 			return 1;
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 		ctxs[i] = mtcp_create_context(i);
 		if (!ctxs[i] || setup(ctxs[i], &socks[i]) < 0) {
 			if (!ctxs[i])
-				perror("nat: mtcp_create_context");
+				perror("mos-nat: mtcp_create_context");
 			ncores = i + (ctxs[i] != NULL);
 			for (i = 0; i < ncores; i++)
 				mtcp_destroy_context(ctxs[i]);
@@ -299,7 +299,7 @@ int main(int argc, char **argv)
 		mtcp_destroy_context(ctxs[i]);
 	}
 	mtcp_destroy();
-	fprintf(stderr, "nat: translated %lu outbound, %lu inbound; "
+	fprintf(stderr, "mos-nat: translated %lu outbound, %lu inbound; "
 		"%lu packets dropped (no free port), %lu rewrites failed\n",
 		translated[0], translated[1], exhausted, failed);
 	return 0;

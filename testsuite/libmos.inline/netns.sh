@@ -155,7 +155,7 @@ fi
 # box is transparent at layer 2).
 cmac=$(ip -n $P-cli -o link show $P-c0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 ip -n $P-srv neigh replace $N lladdr "$cmac" dev $P-s0
-if box_start "$work/nat.log" "$top/utils/nat" -f "$work/box.conf" -i $N
+if box_start "$work/nat.log" "$top/utils/mos-nat" -f "$work/box.conf" -i $N
 then
 	check "$(download n1.bin)" "$down_sum" \
 		"nat inline: download through the NAT, SHA-256"
