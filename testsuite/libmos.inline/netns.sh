@@ -3,13 +3,18 @@
 # program on two DPDK net_af_packet ports (forwarding) <-> veth <-> server
 # namespace.  Files of known SHA-256 cross the box both ways.
 #
-#   netns.sh TOP_BUILDDIR WORKDIR
+#   netns.sh TOP_BUILDDIR WORKDIR [CORPUS]
+#
+# With the corpus tools (CORPUS/lib/impair_relay.py), the client's leg runs
+# through a user-space impairing relay in a namespace of its own (loss,
+# reordering, duplication: this kernel has no sch_netem).
 #
 # Prints TAP-style "ok - / not ok - / skip -" lines.  Needs root, ip netns,
 # curl, socat and python3; otherwise it skips.  Every address used lives in
 # the namespaces this script creates, and they are removed at exit.
 top=$1
 work=$2
+relay=${3:+$3/lib/impair_relay.py}
 P=mosinl$$
 C=10.9.0.1 S=10.9.0.2 N=10.9.0.100
 
@@ -27,7 +32,7 @@ pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	sleep 0.3
-	for n in cli box srv; do ip netns del $P-$n 2>/dev/null; done
+	for n in cli imp box srv; do ip netns del $P-$n 2>/dev/null; done
 	rm -rf "/var/run/dpdk/$P"
 }
 trap cleanup EXIT
@@ -35,8 +40,18 @@ trap 'exit 1' INT TERM
 
 ip netns add $P-cli 2>/dev/null || skip "cannot create network namespaces"
 ip netns add $P-box && ip netns add $P-srv &&
-ip link add $P-c0 type veth peer name $P-c1 &&
-ip link add $P-s0 type veth peer name $P-s1 &&
+ip link add $P-s0 type veth peer name $P-s1 || skip "cannot add veth pairs"
+if [ -f "$relay" ]; then
+	# client leg: c0 (cli) -- i0 [relay in imp] i1 -- c1 (box)
+	ip netns add $P-imp &&
+	ip link add $P-c0 type veth peer name $P-i0 &&
+	ip link add $P-i1 type veth peer name $P-c1 &&
+	ip link set $P-i0 netns $P-imp && ip link set $P-i1 netns $P-imp &&
+	ip -n $P-imp link set $P-i0 up && ip -n $P-imp link set $P-i1 up ||
+		skip "cannot set up the impaired leg"
+else
+	ip link add $P-c0 type veth peer name $P-c1 || skip "cannot add veth"
+fi
 ip link set $P-c0 netns $P-cli && ip link set $P-c1 netns $P-box &&
 ip link set $P-s0 netns $P-srv && ip link set $P-s1 netns $P-box &&
 ip -n $P-cli addr add $C/24 dev $P-c0 && ip -n $P-cli link set $P-c0 up &&
@@ -46,7 +61,9 @@ ip -n $P-box link set $P-c1 up && ip -n $P-box link set $P-s1 up ||
 ip -n $P-cli link set lo up; ip -n $P-srv link set lo up
 # Checksum offload off: frames crossing the box through AF_PACKET must
 # carry complete checksums, or the far kernel drops them.
-for x in cli:c0 srv:s0 box:c1 box:s1; do
+legs="cli:c0 srv:s0 box:c1 box:s1"
+[ -f "$relay" ] && legs="$legs imp:i0 imp:i1"
+for x in $legs; do
 	ip netns exec $P-${x%:*} ethtool -K $P-${x#*:} tx off rx off gso off \
 		tso off gro off >/dev/null 2>&1 ||
 		skip "cannot switch offloads off on $P-${x#*:}"
@@ -60,8 +77,17 @@ mos = { io = "dpdk"; forward = true; tcp_timeout = 30;
     { name = "s"; vdev = "net_af_packet1,iface=$P-s1"; core_mask = 0x1; } );
   nic_forward_table = ( [ "c", "s" ] ); };
 EOF
+if [ -f "$relay" ]; then
+	ip netns exec $P-imp /usr/bin/python3 "$relay" $P-i0 $P-i1 --seed 5 \
+		--loss 2 --reorder 5 --dup 1 --delay 1 \
+		--stats "$work/relay.json" > "$work/relay.log" 2>&1 &
+	pids="$pids $!"
+	ok "client leg impaired: 2% loss, 5% reordering, 1% duplication"
+fi
 mkdir -p "$work/www"
 head -c 3000000 /dev/urandom > "$work/www/down.bin"
+head -c 300000 /dev/urandom > "$work/www/small.bin"
+small_sum=$(sha256sum < "$work/www/small.bin")
 head -c 2000000 /dev/urandom > "$work/up.bin"
 down_sum=$(sha256sum < "$work/www/down.bin")
 up_sum=$(sha256sum < "$work/up.bin")
@@ -114,7 +140,18 @@ upload() {	# PORT: socat the file to the server, print the received sum
 	sha256sum < "$work/recv.bin" 2>/dev/null
 }
 
-# --- 1: midstat forwarding, 3 downloads and 1 upload
+many=16
+parallel() {	# N concurrent downloads of small.bin; print how many match
+	for i in $(seq "$1"); do
+		ip netns exec $P-cli curl -s -m 40 -o "$work/p$i.bin" \
+			http://$S:8080/small.bin &
+	done
+	wait
+	for i in $(seq "$1"); do sha256sum < "$work/p$i.bin"; done |
+		grep -c "^${small_sum%% *} "
+}
+
+# --- 1: midstat forwarding: 3 downloads, 1 upload, 16 at once
 if box_start "$work/midstat.log" "$top/utils/midstat" -f "$work/box.conf"
 then
 	for i in 1 2 3; do
@@ -123,9 +160,14 @@ then
 	done
 	check "$(upload 9000)" "$up_sum" \
 		"midstat inline: upload through the box, SHA-256"
+	t0=$(date +%s.%N)
+	check "$(parallel $many)" $many \
+		"midstat inline: $many concurrent downloads, every SHA-256"
+	t1=$(date +%s.%N)
+	echo "# $many x 300000 bytes concurrently in $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s"
 	box_stop
-	check "$(sed -n 's/^Connections seen: //p' "$work/midstat.log")" 4 \
-		"midstat inline: connections seen = connections made"
+	check "$(sed -n 's/^Connections seen: //p' "$work/midstat.log")" \
+		$((4 + many)) "midstat inline: connections seen = connections made"
 else
 	nok "midstat inline: midstat started on two af_packet ports"
 	sed 's/^/# /' "$work/midstat.log"
@@ -167,5 +209,10 @@ then
 else
 	nok "nat inline: started"
 	sed 's/^/# /' "$work/nat.log"
+fi
+if [ -f "$relay" ]; then
+	kill -TERM $pids 2>/dev/null
+	sleep 0.5
+	[ -f "$work/relay.json" ] && echo "# relay: $(cat "$work/relay.json")"
 fi
 exit 0
