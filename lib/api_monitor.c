@@ -92,7 +92,7 @@ static void close_listener(struct mos_ctx *c, int id)
 
 	list_del(c->listeners, &c->nlisteners, id);
 	/* its flows' sockets stay until their flows end, silent */
-	for (i = 0; i < c->socks.cap; i++) {
+	for (i = 0; i < c->socks.high; i++) {
 		struct mos_sock *s = &c->socks.s[i];
 
 		if (s->type == MOS_SOCK_MONITOR_STREAM_ACTIVE &&

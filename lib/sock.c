@@ -12,19 +12,16 @@
 
 int mos_sock_table_init(struct mos_sock_table *t, int cap)
 {
-	int i;
-
 	memset(t, 0, sizeof(*t));
+	/* calloc'd and handed out from a high-water mark, so that the
+	 * memory of ids never used is never touched */
 	t->s = calloc((size_t)cap, sizeof(*t->s));
 	if (!t->s) {
 		errno = ENOMEM;
 		return -1;
 	}
 	t->cap = cap;
-	for (i = 0; i < cap; i++)
-		t->s[i].next_free = i + 1 < cap ? i + 1 : -1;
-	t->free_head = cap ? 0 : -1;
-	t->free_tail = cap - 1;
+	t->free_head = t->free_tail = -1;
 	return 0;
 }
 
@@ -48,7 +45,7 @@ void mos_sock_table_fini(struct mos_sock_table *t)
 {
 	int i;
 
-	for (i = 0; t->s && i < t->cap; i++)
+	for (i = 0; t->s && i < t->high; i++)
 		if (t->s[i].type != MOS_SOCK_UNUSED)
 			sock_clear(&t->s[i]);
 	free(t->s);
@@ -58,16 +55,23 @@ void mos_sock_table_fini(struct mos_sock_table *t)
 int mos_sock_alloc(struct mos_sock_table *t, int type)
 {
 	struct mos_sock *s;
-	int id = t->free_head;
+	int id;
 
-	if (id < 0) {
+	/* ids never used come first, then freed ones in the order they were
+	 * freed: a just-freed id is not handed out again at once */
+	if (t->high < t->cap) {
+		id = t->high++;
+		s = &t->s[id];
+	} else if (t->free_head >= 0) {
+		id = t->free_head;
+		s = &t->s[id];
+		t->free_head = s->next_free;
+		if (t->free_head < 0)
+			t->free_tail = -1;
+	} else {
 		errno = ENFILE;
 		return -1;
 	}
-	s = &t->s[id];
-	t->free_head = s->next_free;
-	if (t->free_head < 0)
-		t->free_tail = -1;
 	memset(s, 0, sizeof(*s));
 	s->type = (uint8_t)type;
 	s->next_free = -1;
@@ -101,7 +105,7 @@ void mos_sock_free(struct mos_sock_table *t, int id)
 
 struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id)
 {
-	if (id < 0 || id >= t->cap || t->s[id].type == MOS_SOCK_UNUSED)
+	if (id < 0 || id >= t->high || t->s[id].type == MOS_SOCK_UNUSED)
 		return NULL;
 	return &t->s[id];
 }

@@ -63,6 +63,7 @@ struct mos_sock {
 struct mos_sock_table {
 	struct mos_sock *s;
 	int cap;
+	int high;		/* ids below it have been handed out */
 	int free_head, free_tail;
 	int n_monitor;		/* listeners + raw sockets in use */
 	int n_flow;		/* per-flow sockets in use */

@@ -110,7 +110,7 @@ static int expected_message(const char *path, char *out, size_t len)
 
 static void test_bad_file(const char *name)
 {
-	char path[1024], want[1200];
+	char path[1024], want[1600];
 	struct mtcp_conf conf;
 	struct run r;
 

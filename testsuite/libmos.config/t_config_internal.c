@@ -171,7 +171,7 @@ static void test_print(const struct mos_config *c)
 	char *first = NULL, *second = NULL;
 	size_t n1 = 0, n2 = 0;
 	struct mos_config again;
-	FILE *f;
+	FILE *f = NULL;
 	int fd = mkstemp(path);
 
 	if (!ok(fd >= 0 && (f = fdopen(fd, "w")) != NULL, "temporary file"))
