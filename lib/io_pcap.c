@@ -26,6 +26,7 @@
 
 #define PCAP_FRAME_ROOM 16384	/* grown on demand for larger frames */
 #define PCAP_SNAPLEN 262144
+#define PCAP_LIVE_BUFFER (64 << 20)
 
 struct pcap_port {
 	pcap_t *in;
@@ -143,6 +144,9 @@ static int open_live_port(struct pcap_port *pp, const struct mos_port_conf *pc)
 		return -1;
 	}
 	pcap_set_snaplen(pp->in, PCAP_SNAPLEN);
+	/* a monitor is slower than the kernel at times: a deep buffer
+	 * instead of kernel drops (which print_stats reports) */
+	pcap_set_buffer_size(pp->in, PCAP_LIVE_BUFFER);
 	pcap_set_promisc(pp->in, 1);
 	pcap_set_immediate_mode(pp->in, 1);
 	rc = pcap_activate(pp->in);
@@ -350,11 +354,14 @@ static void pcap_print_stats(struct mos_io *io, int ctx)
 	for (i = 0; i < cfg->n_stat_print; i++) {
 		int p = cfg->stat_print[i];
 		struct pcap_port *pp = &pv->ports[p];
+		struct pcap_stat ps = { 0 };
 
+		if (pp->live)
+			pcap_stats(pp->in, &ps);
 		fprintf(stderr,
-			"[%s] RX: %llu pkts %llu bytes  TX: %llu pkts %llu bytes  drops %llu\n",
+			"[%s] RX: %llu pkts %llu bytes (kernel drops %u)  TX: %llu pkts %llu bytes  drops %llu\n",
 			cfg->ports[p].name, (unsigned long long)pp->rx_pkts,
-			(unsigned long long)pp->rx_bytes,
+			(unsigned long long)pp->rx_bytes, ps.ps_drop,
 			(unsigned long long)pp->tx_pkts,
 			(unsigned long long)pp->tx_bytes,
 			(unsigned long long)pp->tx_fail);

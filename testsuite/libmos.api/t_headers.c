@@ -303,7 +303,10 @@ static void check_objects(void)
 	mtcp_manager_t mgr = NULL;
 	socket_map_t smap = NULL;
 	byte bytes[4] = { 0xff, 0, 0, 0 };
-	uint8_t frame[60];
+	/* as in a NIC buffer: the IP header 4-byte aligned after 14 bytes */
+	_Alignas(4) uint8_t buf[64];
+	uint8_t *frame = buf + 2;
+	enum { FRAME_LEN = 60 };
 	struct pkt_info pi;
 	struct pkt_ctx pc;
 	seq_remap_info remap = { -5, MOS_SIDE_SVR, 100 };
@@ -368,11 +371,11 @@ static void check_objects(void)
 	   "mtcp_manager_t, socket_map_t, byte");
 
 	/* struct tcphdr must carry the Linux field names (linux/tcp.h). */
-	memset(frame, 0, sizeof(frame));
+	memset(frame, 0, FRAME_LEN);
 	memset(&pi, 0, sizeof(pi));
 	pi.cur_ts = 1;
 	pi.in_ifidx = -1;
-	pi.eth_len = sizeof(frame);
+	pi.eth_len = FRAME_LEN;
 	pi.ip_len = 46;
 	pi.offset = UINT64_C(1) << 33;
 	pi.payloadlen = 6;

@@ -37,7 +37,9 @@ ip netns exec "$ns" /usr/bin/python3 "$corpus/lib/live_traffic.py" client \
 	--ip 127.0.0.1 --server 127.0.0.2 --parallel 3 $plan
 wait "$srv"
 srv=
-sleep 0.5
+# SIGINT stops a live capture at once: give it time to read the backlog
+# (longer under sanitizers or valgrind)
+sleep 2
 kill -INT "$dump"
 wait "$dump"
 dump=
