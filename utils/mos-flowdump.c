@@ -40,7 +40,7 @@ struct flow_rec {
 	bool dirty[2];			/* last-wins rewrite pending */
 	bool created[2];		/* its file exists */
 	char *pend[2];			/* read, not yet written */
-	size_t npend[2];
+	size_t npend[2], cap[2];
 	struct flow_rec *next;
 };
 
@@ -55,7 +55,8 @@ static int policy = MOS_OVERLAP_POLICY_FIRST;
 static int ring_bytes = DEFAULT_RING;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct flow_rec *done_flows;
-static struct pair_count *pairs;
+#define PAIR_BUCKETS 4096
+static struct pair_count *pairs[PAIR_BUCKETS];
 static int failures;
 
 static void fail(const char *what)
@@ -89,11 +90,20 @@ static void endpoint(const struct sockaddr *sa, char *out, size_t n)
 	snprintf(out, n, "%s.%u", addr, port);
 }
 
+static uint32_t str_hash(const char *k)
+{
+	uint32_t h = 2166136261u;
+
+	while (*k)
+		h = (h ^ (uint8_t)*k++) * 16777619u;
+	return h;
+}
+
 /* The k-th flow on a pair of endpoints gets "_k" (k >= 2). */
 static int pair_index(const char *a, const char *b)
 {
 	char key[2 * NAME_MAX_LEN];
-	struct pair_count *pc;
+	struct pair_count **bucket, *pc;
 	int k;
 
 	if (strcmp(a, b) < 0)
@@ -101,15 +111,16 @@ static int pair_index(const char *a, const char *b)
 	else
 		snprintf(key, sizeof(key), "%s %s", b, a);
 	pthread_mutex_lock(&lock);
-	for (pc = pairs; pc; pc = pc->next)
+	bucket = &pairs[str_hash(key) % PAIR_BUCKETS];
+	for (pc = *bucket; pc; pc = pc->next)
 		if (strcmp(pc->key, key) == 0)
 			break;
 	if (!pc) {
 		pc = calloc(1, sizeof(*pc));
 		if (pc) {
 			snprintf(pc->key, sizeof(pc->key), "%s", key);
-			pc->next = pairs;
-			pairs = pc;
+			pc->next = *bucket;
+			*bucket = pc;
 		}
 	}
 	k = pc ? ++pc->n : 1;
@@ -152,18 +163,23 @@ static void drain(mctx_t mctx, int sock, int side, struct flow_rec *r)
 	int sender = !side;
 	ssize_t n;
 
-	if (!r->pend[sender]) {
-		r->pend[sender] = malloc(FLUSH_AT);
-		if (!r->pend[sender]) {
-			fail("malloc");
-			return;
-		}
-	}
 	for (;;) {
 		if (r->npend[sender] == FLUSH_AT)
 			flush_side(r, sender);
+		if (r->npend[sender] == r->cap[sender]) {
+			/* grow by doubling: most flows are short */
+			size_t cap = r->cap[sender] ? 2 * r->cap[sender] : 4096;
+			char *nb = realloc(r->pend[sender], cap);
+
+			if (!nb) {
+				fail("realloc");
+				return;
+			}
+			r->pend[sender] = nb;
+			r->cap[sender] = cap;
+		}
 		n = mtcp_peek(mctx, sock, side, r->pend[sender] + r->npend[sender],
-			      FLUSH_AT - r->npend[sender]);
+			      r->cap[sender] - r->npend[sender]);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -289,6 +305,7 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 		flush_side(r, i);
 		free(r->pend[i]);
 		r->pend[i] = NULL;
+		r->cap[i] = 0;
 	}
 	mtcp_set_uctx(mctx, sock, NULL);
 	pthread_mutex_lock(&lock);
@@ -421,11 +438,13 @@ static void free_all(void)
 		done_flows = r->next;
 		free(r);
 	}
-	while (pairs) {
-		struct pair_count *pc = pairs;
+	for (int i = 0; i < PAIR_BUCKETS; i++) {
+		while (pairs[i]) {
+			struct pair_count *pc = pairs[i];
 
-		pairs = pc->next;
-		free(pc);
+			pairs[i] = pc->next;
+			free(pc);
+		}
 	}
 }
 
