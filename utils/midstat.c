@@ -22,10 +22,10 @@
 
 #include <mos_api.h>
 
+#include "app.h"
 #include "capture_conf.h"
 #include "mos_notify.h"
 
-#define MAX_CORES 64
 #define ADDR_LEN 64
 
 struct conn {
@@ -43,9 +43,8 @@ struct core_list {
 	uint64_t total;
 };
 
-static mctx_t ctxs[MAX_CORES];
-static int ncores;
-static struct core_list lists[MAX_CORES];
+static struct mos_app app;
+static struct core_list lists[MOS_APP_CORES];
 static struct conn *finished;
 static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t fatal;
@@ -83,8 +82,7 @@ static void die_in_callback(const char *what)
 	/* a callback cannot unwind main(); stop everything instead */
 	fprintf(stderr, "midstat: %s: %s\n", what, strerror(errno));
 	fatal = 1;
-	for (int i = 0; i < ncores; i++)
-		mtcp_destroy_context(ctxs[i]);
+	mos_app_stop(&app);
 }
 
 static void on_start(mctx_t mctx, int sock, int side, event_t ev,
@@ -191,7 +189,7 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 
 	(void)side, (void)ev, (void)arg;
 	print_header();
-	for (i = 0; i < ncores; i++) {
+	for (i = 0; i < app.ncores; i++) {
 		struct conn *c;
 
 		pthread_mutex_lock(&lists[i].lock);
@@ -209,15 +207,15 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 static void on_sigint(int sig)
 {
 	(void)sig;
-	for (int i = 0; i < ncores; i++)
-		mtcp_destroy_context(ctxs[i]);
+	mos_app_stop(&app);
 }
 
-static int setup(mctx_t mctx)
+static int setup(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
 	int zero = 0;
 
+	(void)arg;
 	if (sock < 0) {
 		perror("midstat: mtcp_socket");
 		return -1;
@@ -293,8 +291,6 @@ int main(int argc, char **argv)
 {
 	const char *conf = SYSCONFDIR "/mos/mos.conf", *capture = NULL;
 	const char *tmpconf = NULL;
-	struct mtcp_conf mc;
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	int opt, i, want = 0, rc;
 
 	while ((opt = getopt(argc, argv, "f:r:c:h")) != -1) {
@@ -306,11 +302,6 @@ int main(int argc, char **argv)
 		default: usage(stdout); return 0;	/* as mOS did */
 		}
 	}
-	if (want < 0 || (online > 0 && want > online)) {
-		fprintf(stderr, "midstat: -c %d: only %ld cores online\n", want,
-			online);
-		return 1;
-	}
 	if (capture && !(tmpconf = mos_capture_config("midstat", capture)))
 		return 1;
 	rc = mtcp_init(tmpconf ? tmpconf : conf);
@@ -318,38 +309,15 @@ int main(int argc, char **argv)
 		unlink(tmpconf);
 	if (rc < 0)
 		return 1;	/* mtcp_init printed the reason */
-	mtcp_getconf(&mc);
-	if (want) {
-		mc.num_cores = want;
-		if (mtcp_setconf(&mc) < 0) {
-			fprintf(stderr, "midstat: -c %d: %s\n", want,
-				strerror(errno));
-			mtcp_destroy();
-			return 1;
-		}
-	}
-	ncores = mc.num_cores < MAX_CORES ? mc.num_cores : MAX_CORES;
-	mtcp_register_signal(SIGINT, on_sigint);
-	for (i = 0; i < ncores; i++) {
+	for (i = 0; i < MOS_APP_CORES; i++)
 		pthread_mutex_init(&lists[i].lock, NULL);
-		ctxs[i] = mtcp_create_context(i);
-		if (!ctxs[i] || setup(ctxs[i]) < 0) {
-			if (!ctxs[i])
-				perror("midstat: mtcp_create_context");
-			ncores = i + (ctxs[i] != NULL);
-			for (i = 0; i < ncores; i++)
-				mtcp_destroy_context(ctxs[i]);
-			mtcp_destroy();
-			return 1;
-		}
-	}
-	mos_notify_ready("monitoring");
-	for (i = 0; i < ncores; i++)
-		mtcp_app_join(ctxs[i]);
-	mos_notify_stopping();
-	for (i = 0; i < ncores; i++)
-		mtcp_destroy_context(ctxs[i]);
-	mtcp_destroy();
+	if (mos_app_cores(&app, "midstat", "-c", want) < 0)
+		return 1;
+	mtcp_register_signal(SIGINT, on_sigint);
+	if (mos_app_contexts(&app, setup, NULL) < 0)
+		return 1;
+	mos_app_wait(&app, "monitoring");
+	mos_app_end(&app);
 	print_final();
 	return fatal ? 1 : 0;
 }

@@ -26,6 +26,7 @@
 
 #include <mos_api.h>
 
+#include "app.h"
 #include "capture_conf.h"
 
 #define EP_LEN 64		/* "ADDR.PORT", IPv6 included */
@@ -314,10 +315,11 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 	pthread_mutex_unlock(&lock);
 }
 
-static int setup_context(mctx_t mctx)
+static int setup_context(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
 
+	(void)arg;
 	if (sock < 0) {
 		fail("mtcp_socket");
 		return -1;
@@ -452,9 +454,8 @@ int main(int argc, char **argv)
 {
 	const char *conf = NULL, *capture = NULL;
 	const char *tmpconf = NULL;
-	struct mtcp_conf mc;
-	mctx_t ctx[64];
-	int opt, i, n, rc;
+	struct mos_app app;
+	int opt, rc;
 
 	while ((opt = getopt(argc, argv, "f:r:p:b:o:h")) != -1) {
 		switch (opt) {
@@ -492,26 +493,13 @@ int main(int argc, char **argv)
 		unlink(tmpconf);
 	if (rc < 0)
 		return 1;	/* mtcp_init said why */
-	mtcp_getconf(&mc);
-	n = mc.num_cores < 64 ? mc.num_cores : 64;
-	for (i = 0; i < n; i++) {
-		ctx[i] = mtcp_create_context(i);
-		if (!ctx[i] || setup_context(ctx[i]) < 0) {
-			if (!ctx[i])
-				fail("mtcp_create_context");
-			n = i + (ctx[i] != NULL);
-			for (i = 0; i < n; i++)
-				mtcp_destroy_context(ctx[i]);
-			mtcp_destroy();
-			free_all();
-			return 1;
-		}
+	if (mos_app_cores(&app, "mos-flowdump", "-c", 0) < 0 ||
+	    mos_app_contexts(&app, setup_context, NULL) < 0) {
+		free_all();
+		return 1;
 	}
-	for (i = 0; i < n; i++)
-		mtcp_app_join(ctx[i]);
-	for (i = 0; i < n; i++)
-		mtcp_destroy_context(ctx[i]);
-	mtcp_destroy();
+	mos_app_wait(&app, "dumping");
+	mos_app_end(&app);
 	if (write_index() < 0)
 		fail("index");
 	free_all();

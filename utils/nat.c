@@ -29,9 +29,9 @@
 
 #include <mos_api.h>
 
+#include "app.h"
 #include "mos_notify.h"
 
-#define MAX_CORES 64
 #define PORT_MIN 1025
 #define PORT_MAX 65534
 
@@ -47,8 +47,7 @@ static int next_hint = PORT_MIN;
 static unsigned long exhausted, failed, translated[2];
 
 static uint32_t nat_addr;		/* network order */
-static mctx_t ctxs[MAX_CORES];
-static int ncores;
+static struct mos_app app;
 
 static int port_take(uint32_t ca, uint16_t cp, uint32_t sa, uint16_t sp)
 {
@@ -201,15 +200,15 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 static void on_sigint(int sig)
 {
 	(void)sig;
-	for (int i = 0; i < ncores; i++)
-		mtcp_destroy_context(ctxs[i]);
+	mos_app_stop(&app);
 }
 
-static int setup(mctx_t mctx, int *sockp)
+/* arg: the listener of each context, by index */
+static int setup(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
 
-	*sockp = sock;
+	((int *)arg)[mctx->cpu] = sock;
 	if (sock < 0) {
 		perror("mos-nat: mtcp_socket");
 		return -1;
@@ -234,9 +233,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *conf = SYSCONFDIR "/mos/mos.conf", *addr = NULL;
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	int socks[MAX_CORES];
-	struct mtcp_conf mc;
+	int socks[MOS_APP_CORES];
 	struct in_addr a;
 	int opt, i, want = 0;
 
@@ -259,46 +256,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nat_addr = a.s_addr;
-	if (want < 0 || (online > 0 && want > online)) {
-		fprintf(stderr, "mos-nat: -c %d: only %ld cores online\n", want,
-			online);
-		return 1;
-	}
 	if (mtcp_init(conf) < 0)
 		return 1;
-	mtcp_getconf(&mc);
-	if (want) {
-		mc.num_cores = want;
-		if (mtcp_setconf(&mc) < 0) {
-			fprintf(stderr, "mos-nat: -c %d: %s\n", want,
-				strerror(errno));
-			mtcp_destroy();
-			return 1;
-		}
-	}
-	ncores = mc.num_cores < MAX_CORES ? mc.num_cores : MAX_CORES;
+	if (mos_app_cores(&app, "mos-nat", "-c", want) < 0)
+		return 1;
 	mtcp_register_signal(SIGINT, on_sigint);
-	for (i = 0; i < ncores; i++) {
-		ctxs[i] = mtcp_create_context(i);
-		if (!ctxs[i] || setup(ctxs[i], &socks[i]) < 0) {
-			if (!ctxs[i])
-				perror("mos-nat: mtcp_create_context");
-			ncores = i + (ctxs[i] != NULL);
-			for (i = 0; i < ncores; i++)
-				mtcp_destroy_context(ctxs[i]);
-			mtcp_destroy();
-			return 1;
-		}
-	}
-	mos_notify_ready("translating");
-	for (i = 0; i < ncores; i++)
-		mtcp_app_join(ctxs[i]);
-	mos_notify_stopping();
-	for (i = 0; i < ncores; i++) {
-		mtcp_close(ctxs[i], socks[i]);
-		mtcp_destroy_context(ctxs[i]);
-	}
-	mtcp_destroy();
+	if (mos_app_contexts(&app, setup, socks) < 0)
+		return 1;
+	mos_app_wait(&app, "translating");
+	for (i = 0; i < app.ncores; i++)
+		mtcp_close(app.ctx[i], socks[i]);
+	mos_app_end(&app);
 	fprintf(stderr, "mos-nat: translated %lu outbound, %lu inbound; "
 		"%lu packets dropped (no free port), %lu rewrites failed\n",
 		translated[0], translated[1], exhausted, failed);

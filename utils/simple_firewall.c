@@ -22,9 +22,9 @@
 
 #include <mos_api.h>
 
+#include "app.h"
 #include "mos_notify.h"
 
-#define MAX_CORES 64
 #define MAX_RULES 1024
 #define TH_SYN_ 0x02
 #define TH_ACK_ 0x10
@@ -42,8 +42,7 @@ struct rule {
 
 static struct rule rules[MAX_RULES];
 static int nrules;
-static mctx_t ctxs[MAX_CORES];
-static int ncores;
+static struct mos_app app;
 static event_t syn_event;
 
 /* ---------------------------------------------------------------- rules */
@@ -297,15 +296,15 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 static void on_sigint(int sig)
 {
 	(void)sig;
-	for (int i = 0; i < ncores; i++)
-		mtcp_destroy_context(ctxs[i]);
+	mos_app_stop(&app);
 }
 
-static int setup(mctx_t mctx, int *sockp)
+/* arg: the listener of each context, by index */
+static int setup(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
 
-	*sockp = sock;
+	((int *)arg)[mctx->cpu] = sock;
 	if (sock < 0) {
 		perror("simple_firewall: mtcp_socket");
 		return -1;
@@ -335,9 +334,7 @@ int main(int argc, char **argv)
 {
 	const char *conf = SYSCONFDIR "/mos/mos.conf";
 	const char *rfile = SYSCONFDIR "/mos/simple_firewall.conf";
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	int socks[MAX_CORES];
-	struct mtcp_conf mc;
+	int socks[MOS_APP_CORES];
 	int opt, i, want = 0, rc = 0;
 
 	while ((opt = getopt(argc, argv, "c:f:n:h")) != -1) {
@@ -348,54 +345,25 @@ int main(int argc, char **argv)
 		default: usage(); return 0;	/* as 0.3 did */
 		}
 	}
-	if (want < 0 || (online > 0 && want > online)) {
-		fprintf(stderr, "simple_firewall: -n %d: only %ld cores "
-			"online\n", want, online);
-		return 1;
-	}
 	if (load_rules(rfile) < 0)
 		return 1;
 	if (mtcp_init(conf) < 0)
 		return 1;	/* mtcp_init printed the reason */
-	mtcp_getconf(&mc);
-	if (want) {
-		mc.num_cores = want;
-		if (mtcp_setconf(&mc) < 0) {
-			fprintf(stderr, "simple_firewall: -n %d: %s\n", want,
-				strerror(errno));
-			mtcp_destroy();
-			return 1;
-		}
-	}
+	if (mos_app_cores(&app, "simple_firewall", "-n", want) < 0)
+		return 1;
 	syn_event = mtcp_define_event(MOS_ON_PKT_IN, is_first_syn, NULL);
 	if (syn_event == MOS_NULL_EVENT) {
 		perror("simple_firewall: mtcp_define_event");
 		mtcp_destroy();
 		return 1;
 	}
-	ncores = mc.num_cores < MAX_CORES ? mc.num_cores : MAX_CORES;
 	mtcp_register_signal(SIGINT, on_sigint);
-	for (i = 0; i < ncores; i++) {
-		ctxs[i] = mtcp_create_context(i);
-		if (!ctxs[i] || setup(ctxs[i], &socks[i]) < 0) {
-			if (!ctxs[i])
-				perror("simple_firewall: mtcp_create_context");
-			ncores = i + (ctxs[i] != NULL);
-			for (i = 0; i < ncores; i++)
-				mtcp_destroy_context(ctxs[i]);
-			mtcp_destroy();
-			return 1;
-		}
-	}
-	mos_notify_ready("filtering");
-	for (i = 0; i < ncores; i++)
-		mtcp_app_join(ctxs[i]);
-	mos_notify_stopping();
-	for (i = 0; i < ncores; i++) {
-		mtcp_close(ctxs[i], socks[i]);
-		mtcp_destroy_context(ctxs[i]);
-	}
-	mtcp_destroy();
+	if (mos_app_contexts(&app, setup, socks) < 0)
+		return 1;
+	mos_app_wait(&app, "filtering");
+	for (i = 0; i < app.ncores; i++)
+		mtcp_close(app.ctx[i], socks[i]);
+	mos_app_end(&app);
 	print_rules();
 	return rc;
 }
