@@ -5,7 +5,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$top/build"}
 [ $# -gt 0 ] && shift
-[ -x "$top/configure" ] || (cd "$top" && autoreconf -fi)
+if [ ! -x "$top/configure" ]; then
+	(cd "$top" && autoreconf -fi) >"$top/autoreconf.log" 2>&1 || {
+		cat "$top/autoreconf.log"; exit 1; }
+fi
 mkdir -p "$build"
 cd "$build"
 [ -f Makefile ] || "$top/configure" --enable-werror -q "$@"
