@@ -50,7 +50,6 @@ struct mos_flow {
 	uint64_t id;			/* creation order in the context */
 	uint64_t last_us;		/* time of the last packet */
 	uint64_t tw_deadline_us;	/* 0 = not in TIME_WAIT */
-	uint32_t last_ts_us32;		/* MOS_TIMESTAMP */
 	uint8_t pending;		/* bit per side: NEW_DATA due */
 	bool on_pending;
 	bool in_use;

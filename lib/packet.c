@@ -258,7 +258,6 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	c->cur.recv_side = !s;
 	c->cur.offset = 0;
 	mos_flow_touch(&c->flows, f, c->now_us);
-	f->last_ts_us32 = (uint32_t)c->now_us;
 	if ((p->flags & MOS_TH_RST) && !rst_ok)
 		c->stats.rst_ignored++;
 
@@ -275,6 +274,8 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	if (c->cur.drop)
 		goto out;	/* the receiver never sees it (1.6 step 5) */
 
+	/* receive_payload computes the offset again: a MOS_HK_SND callback
+	 * may have rewritten the sequence number (mtcp_setlastpkt) */
 	nomem = receive_payload(c, f, !s, p);
 	mos_tcp_receiver_update(f, !s, p, rst_ok);
 	ev = MOS_ON_PKT_IN;

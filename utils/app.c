@@ -2,6 +2,7 @@
  * app.c -- see app.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +77,21 @@ void mos_app_stop(struct mos_app *a)
 
 	for (i = 0; i < a->ncores; i++)
 		mtcp_destroy_context(a->ctx[i]);
+}
+
+static struct mos_app *sigint_app;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (sigint_app)
+		mos_app_stop(sigint_app);
+}
+
+void mos_app_stop_on_sigint(struct mos_app *a)
+{
+	sigint_app = a;
+	mtcp_register_signal(SIGINT, on_sigint);
 }
 
 void mos_app_end(struct mos_app *a)

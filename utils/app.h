@@ -29,6 +29,8 @@ int mos_app_contexts(struct mos_app *a, int (*setup)(mctx_t, void *),
 void mos_app_wait(struct mos_app *a, const char *status);
 /* Stop every context; safe in a SIGINT handler. */
 void mos_app_stop(struct mos_app *a);
+/* SIGINT stops every context of a (mtcp_register_signal). */
+void mos_app_stop_on_sigint(struct mos_app *a);
 /* Destroy the contexts, then mtcp_destroy. */
 void mos_app_end(struct mos_app *a);
 

@@ -204,12 +204,6 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 	mtcp_settimer(mctx, id, &tv, on_timer);
 }
 
-static void on_sigint(int sig)
-{
-	(void)sig;
-	mos_app_stop(&app);
-}
-
 static int setup(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
@@ -313,7 +307,7 @@ int main(int argc, char **argv)
 		pthread_mutex_init(&lists[i].lock, NULL);
 	if (mos_app_cores(&app, "midstat", "-c", want) < 0)
 		return 1;
-	mtcp_register_signal(SIGINT, on_sigint);
+	mos_app_stop_on_sigint(&app);
 	if (mos_app_contexts(&app, setup, NULL) < 0)
 		return 1;
 	mos_app_wait(&app, "monitoring");

@@ -197,12 +197,6 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 	port_give((int)port);
 }
 
-static void on_sigint(int sig)
-{
-	(void)sig;
-	mos_app_stop(&app);
-}
-
 /* arg: the listener of each context, by index */
 static int setup(mctx_t mctx, void *arg)
 {
@@ -260,7 +254,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (mos_app_cores(&app, "mos-nat", "-c", want) < 0)
 		return 1;
-	mtcp_register_signal(SIGINT, on_sigint);
+	mos_app_stop_on_sigint(&app);
 	if (mos_app_contexts(&app, setup, socks) < 0)
 		return 1;
 	mos_app_wait(&app, "translating");

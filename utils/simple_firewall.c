@@ -293,12 +293,6 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 	mtcp_settimer(mctx, id, &tv, on_timer);
 }
 
-static void on_sigint(int sig)
-{
-	(void)sig;
-	mos_app_stop(&app);
-}
-
 /* arg: the listener of each context, by index */
 static int setup(mctx_t mctx, void *arg)
 {
@@ -357,7 +351,7 @@ int main(int argc, char **argv)
 		mtcp_destroy();
 		return 1;
 	}
-	mtcp_register_signal(SIGINT, on_sigint);
+	mos_app_stop_on_sigint(&app);
 	if (mos_app_contexts(&app, setup, socks) < 0)
 		return 1;
 	mos_app_wait(&app, "filtering");
