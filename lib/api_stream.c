@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,13 +41,31 @@ static struct mos_half *flow_half(struct mos_sock *s, int side, int notsock)
 	return h;
 }
 
+/* Tell the ring how far every socket still reading `side` has read, so
+ * that storage of bytes all of them have read can be taken back (API.md
+ * 1.12 "Memory follows unread data"). */
+static void note_read(struct mos_ctx *c, struct mos_flow *f, int side)
+{
+	uint64_t least = UINT64_MAX;
+	int id;
+
+	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext) {
+		const struct mos_sock *s = &c->socks.s[id];
+
+		if (!(s->stopped & (1u << side)) && s->peek_off[side] < least)
+			least = s->peek_off[side];
+	}
+	if (least != UINT64_MAX)
+		mos_ring_set_read_end(&f->half[side].ring, least);
+}
+
 MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 			     size_t len)
 {
 	struct mos_ctx *c;
 	struct mos_sock *s = mos_cb_sock(mctx, sock, &c);
 	struct mos_half *h = s ? flow_half(s, side, ENOTSOCK) : NULL;
-	uint64_t head, end, *off;
+	uint64_t lost_end, end, *off;
 	size_t n;
 
 	if (!h)
@@ -58,12 +77,16 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 	if (!h->has_ring)
 		return 0;
 	off = &s->peek_off[side];
-	head = mos_ring_head(&h->ring);
-	if (*off < head) {
-		/* outrun (1.12 step 4): report the loss, resume at head */
-		uint64_t lost = head - *off;
+	lost_end = mos_ring_lost_end(&h->ring, *off);
+	if (lost_end > *off) {
+		/* outrun (1.12 step 4) or a gap, reported alike: minus the
+		 * bytes lost, then the bytes after them */
+		uint64_t lost = lost_end - *off;
 
-		*off = head;
+		if (lost > SSIZE_MAX)
+			lost = SSIZE_MAX;
+		*off += lost;
+		note_read(c, s->flow, side);
 		errno = ENODATA;
 		return -(ssize_t)lost;
 	}
@@ -72,6 +95,8 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 	if (n)
 		n = mos_ring_read(&h->ring, *off, (uint8_t *)buf, n);
 	*off += n;
+	if (n)
+		note_read(c, s->flow, side);
 	return (ssize_t)n;
 }
 

@@ -15,7 +15,8 @@
 #include "context.h"
 #include "event.h"
 
-#define IDLE_SLEEP_NS 50000	/* live input with nothing to do */
+#define IDLE_SLEEP_NS 50000	/* live input with nothing to do ... */
+#define IDLE_SPIN_POLLS 1024	/* ... after this many empty polls */
 
 _Thread_local struct mos_ctx *mos_self;
 
@@ -157,8 +158,7 @@ static void timers_run(struct mos_ctx *c)
 	while (c->ntimers && c->timers[0].due_us <= c->now_us) {
 		struct mos_timer t = timer_pop(c);
 
-		memset(&c->cur, 0, sizeof(c->cur));
-		c->cur.recv_side = -1;
+		mos_cur_reset(&c->cur);
 		t.cb(&c->pub, t.id, 0, 0, NULL);
 	}
 }
@@ -193,21 +193,97 @@ static void input(struct mos_ctx *c, struct mos_frame *f)
 	mos_packet_input(c, f);
 }
 
-/* Hand f to the context that owns its flow; false: keep it here. */
-static bool hand_over(struct mos_ctx *c, int port, struct mos_frame *f)
+/*
+ * A burst in stages (DPDK's l3fwd shape): parse and hash every frame and
+ * ask for its bucket, then for the flow its bucket names, then for that
+ * flow's first socket, so that the misses of one frame are waited for
+ * while the others are worked on.  Only hints: the frames are processed
+ * one by one afterwards, each with a real lookup.
+ */
+static void burst_prefetch(struct mos_ctx *c, struct mos_frame **fr, int n)
 {
-	int t = mos_dispatch_pick(&c->spread[port], f);
-	struct mos_ctx *d = t == c->pub.cpu ? NULL : mos_ctx_registered(t);
+	const struct mos_flow *guess[MOS_MAX_BURST];
+	int k;
 
-	if (!d)
-		return false;
-	/* a full queue waits for its context: it never waits for us */
-	while (!mos_xq_push(&d->inq, f)) {
-		if (__atomic_load_n(&d->ended, __ATOMIC_ACQUIRE))
-			return false;
+	for (k = 0; k < n; k++) {
+		mos_frame_parse(c->cfg, fr[k]);
+		if (fr[k]->kind == MOS_PKT_TCP)
+			mos_flow_prefetch(&c->flows, fr[k]->pkt.hash);
+	}
+	for (k = 0; k < n; k++)
+		guess[k] = fr[k]->kind == MOS_PKT_TCP
+				   ? mos_flow_prefetch_flow(&c->flows,
+							    fr[k]->pkt.hash)
+				   : NULL;
+	for (k = 0; k < n; k++) {
+		int id;
+
+		if (!guess[k])
+			continue;
+		id = guess[k]->sock_first;
+		if (id >= 0 && id < c->socks.high)
+			__builtin_prefetch(&c->socks.s[id]);
+		mos_flow_prefetch_links(&c->flows, guess[k]);
+	}
+}
+
+/* Push frames to context d, waiting while its ring is full: it never
+ * waits for us.  Returns how many it took (fewer once it has ended). */
+static int hand_over(struct mos_ctx *c, struct mos_ctx *d,
+		     struct mos_frame **f, int n)
+{
+	int done = 0;
+
+	for (;;) {
+		done += mos_xq_push_bulk(&d->inq, c->pub.cpu, f + done,
+					 n - done);
+		if (done == n ||
+		    __atomic_load_n(&d->ended, __ATOMIC_ACQUIRE))
+			return done;
 		sched_yield();
 	}
-	return true;
+}
+
+/* A burst of a port this context spreads: each other context's frames go
+ * to it in one bulk push; what stays here is compacted to the front of
+ * fr, in arrival order, and counted in the return value. */
+static int spread_burst(struct mos_ctx *c, int port, struct mos_frame **fr,
+			int n)
+{
+	const struct mos_port_spread *sp = &c->spread[port];
+	struct mos_frame *batch[MOS_MAX_BURST];
+	int8_t to[MOS_MAX_BURST];
+	int i, k, m, seen, nlocal = 0;
+
+	for (k = 0; k < n; k++) {
+		int t;
+
+		mos_frame_parse(c->cfg, fr[k]);
+		t = mos_dispatch_pick(sp, fr[k]);
+		to[k] = (int8_t)(t == c->pub.cpu || !mos_ctx_registered(t)
+					 ? -1 : t);
+	}
+	for (i = 0; i < sp->n; i++) {
+		struct mos_ctx *d;
+		int t = sp->ctx[i], took;
+
+		if (t == c->pub.cpu || !(d = mos_ctx_registered(t)))
+			continue;
+		for (k = m = 0; k < n; k++)
+			if (to[k] == t)
+				batch[m++] = fr[k];
+		if (!m)
+			continue;
+		took = hand_over(c, d, batch, m);
+		/* an ended context's frames are processed here instead */
+		for (k = 0, seen = 0; k < n && took < m; k++)
+			if (to[k] == t && seen++ >= took)
+				to[k] = -1;
+	}
+	for (k = 0; k < n; k++)
+		if (to[k] < 0)
+			fr[nlocal++] = fr[k];
+	return nlocal;
 }
 
 static void port_done(struct mos_ctx *c, int port)
@@ -243,10 +319,12 @@ static int poll_once(struct mos_ctx *c)
 			continue;
 		}
 		open_inputs++;
-		for (k = 0; k < n; k++)
-			if (!c->spreads[port] || !hand_over(c, port, c->rx[k]))
-				input(c, c->rx[k]);
 		total += n;
+		if (c->spreads[port])
+			n = spread_burst(c, port, c->rx, n);
+		burst_prefetch(c, c->rx, n);
+		for (k = 0; k < n; k++)
+			input(c, c->rx[k]);
 	}
 	if (c->nfeed) {
 		/* read the count first: frames pushed before it are queued */
@@ -254,6 +332,7 @@ static int poll_once(struct mos_ctx *c)
 		    c->nfeed)
 			open_inputs++;
 		n = mos_xq_pop(&c->inq, c->rx, c->burst);
+		burst_prefetch(c, c->rx, n);
 		for (k = 0; k < n; k++)
 			input(c, c->rx[k]);
 		if (n)
@@ -316,6 +395,12 @@ static void idle_wait(struct mos_ctx *c, bool nothing)
 			pthread_cond_wait(&c->cond, &c->lock);
 		return;
 	}
+	/* live: keep polling as DPDK's examples do, and sleep only once
+	 * the ports have been quiet for a while (and then at every empty
+	 * poll, until a frame comes) */
+	if (nothing && !c->io->offline &&
+	    ++c->idle_polls <= IDLE_SPIN_POLLS)
+		return;
 	pthread_mutex_unlock(&c->lock);
 	if (nothing && !c->io->offline)
 		nanosleep(&ts, NULL);
@@ -347,6 +432,8 @@ static void *ctx_main(void *arg)
 			break;
 		if (got && !c->stats.busy_from_us)
 			c->stats.busy_from_us = c->io->ops->now_us(c->io);
+		if (got)
+			c->idle_polls = 0;
 		after_burst(c);
 		if (got == 0 || __atomic_load_n(&c->waiters, __ATOMIC_ACQUIRE))
 			idle_wait(c, got == 0);
@@ -386,7 +473,7 @@ static FILE *open_log(const struct mos_config *cfg, int idx)
 /* Which contexts share port p, and whether this one reads it (its own
  * queue, or as the lowest of the port's contexts when the port has fewer
  * queues than contexts) or is fed frames by the reader. */
-static void plan_port(struct mos_ctx *c, int p)
+static int plan_port(struct mos_ctx *c, int p)
 {
 	const struct mos_config *cfg = c->cfg;
 	struct mos_port_spread *s = &c->spread[p];
@@ -401,14 +488,17 @@ static void plan_port(struct mos_ctx *c, int p)
 				       : s->n;
 	if (queues >= s->n || s->n < 2) {
 		c->ports[c->nports++] = p;
-		return;
+		return 0;
 	}
 	if (s->ctx[0] == c->pub.cpu) {
 		c->spreads[p] = true;
 		c->ports[c->nports++] = p;
-	} else {
-		c->nfeed++;
+		return 0;
 	}
+	c->nfeed++;
+	/* the ring exists before this context is registered, so the
+	 * reader never pushes into a ring that is not there yet */
+	return mos_xq_add_feeder(&c->inq, s->ctx[0]);
 }
 
 static int ctx_alloc_tables(struct mos_ctx *c)
@@ -425,11 +515,10 @@ static int ctx_alloc_tables(struct mos_ctx *c)
 		c->tx[p] = calloc((size_t)c->burst, sizeof(*c->tx[p]));
 		if (!c->tx[p])
 			return -1;
-		if (cfg->ports[p].core_mask & (1ull << c->core))
-			plan_port(c, p);
+		if ((cfg->ports[p].core_mask & (1ull << c->core)) &&
+		    plan_port(c, p) < 0)
+			return -1;
 	}
-	if (mos_xq_init(&c->inq, MOS_XQ_SIZE) < 0)
-		return -1;
 	if (mos_flow_table_init(&c->flows, (uint32_t)cap) < 0)
 		return -1;
 	/* per-flow sockets need up to one id per listener and flow */

@@ -37,21 +37,30 @@ struct mos_timer {
 	callback_t cb;
 };
 
-/* What the current dispatch is about (for the callback-only calls). */
-struct mos_cur {
-	struct mos_frame *frame;	/* NULL: no packet (NEW_DATA, END, timer) */
-	struct mos_pkt *pkt;
-	int kind;			/* parse result of the frame */
-	struct mos_flow *flow;
-	int recv_side;			/* half receiving the packet, -1 */
-	uint64_t offset;		/* stream offset of the payload */
-	bool drop;			/* MOS_DROP asked by a callback */
-	/* raise-event bookkeeping for the dispatch in progress */
-	int sock, hook, side;
+/* Events raised (mtcp_raise_event) during one dispatch.  It lives on the
+ * stack of mos_dispatch and is reached through mos_cur.raise, so that
+ * resetting or saving struct mos_cur per frame never touches its arrays. */
+struct mos_raise {
 	int nraised, ndone;
 	event_t raised[MOS_RAISE_MAX];
 	event_t done[MOS_RAISE_MAX];
-	int depth;			/* dispatch nesting */
+};
+
+/* What the current dispatch is about (for the callback-only calls).
+ * Kept to one cache line: it is reset for every frame and saved around
+ * nested dispatches. */
+struct mos_cur {
+	struct mos_frame *frame;	/* NULL: no packet (NEW_DATA, END, timer) */
+	struct mos_pkt *pkt;
+	struct mos_flow *flow;
+	uint64_t offset;		/* stream offset of the payload */
+	struct mos_raise *raise;	/* NULL outside a dispatch */
+	int kind;			/* parse result of the frame */
+	int recv_side;			/* half receiving the packet, -1 */
+	int sock;			/* the dispatch in progress */
+	int8_t hook, side;
+	uint16_t depth;			/* dispatch nesting */
+	bool drop;			/* MOS_DROP asked by a callback */
 };
 
 struct mos_ctx {
@@ -75,6 +84,7 @@ struct mos_ctx {
 	unsigned long served;		/* other threads that got the lock */
 
 	uint64_t now_us;
+	unsigned idle_polls;		/* empty polls in a row (live) */
 	int nports;
 	int ports[MOS_MAX_PORTS];
 	bool port_ended[MOS_MAX_PORTS];
@@ -111,6 +121,25 @@ struct mos_ctx {
 };
 
 extern _Thread_local struct mos_ctx *mos_self;
+
+/* No frame, flow or dispatch: one cache line of stores. */
+static inline void mos_cur_reset(struct mos_cur *cur)
+{
+	*cur = (struct mos_cur){ .recv_side = -1 };
+}
+
+/* Parse and hash a received frame once, wherever it is first looked at:
+ * the burst loop, the context that spreads a port, or packet input. */
+static inline void mos_frame_parse(const struct mos_config *cfg,
+				   struct mos_frame *f)
+{
+	if (f->kind != MOS_FRAME_UNPARSED)
+		return;
+	f->kind = mos_pkt_parse_hw(&f->pkt, f->data, f->len,
+				   cfg->verify_checksums, f->csum_hw);
+	if (f->kind == MOS_PKT_TCP || f->kind == MOS_MAL_TCP_CSUM)
+		f->pkt.hash = mos_flow_hash(&f->pkt);
+}
 
 void mos_ctx_register(int idx, struct mos_ctx *c);
 struct mos_ctx *mos_ctx_registered(int idx);

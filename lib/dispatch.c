@@ -10,71 +10,103 @@
 #include "flow.h"
 #include "pkt_parse.h"
 
-int mos_xq_init(struct mos_xq *q, uint32_t cap)
+int mos_xq_add_feeder(struct mos_xq *q, int producer)
 {
-	q->slots = calloc(cap, sizeof(*q->slots));
-	if (!q->slots) {
+	struct mos_spsc *r;
+
+	if (producer < 0 || producer >= MOS_XQ_FEEDERS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (q->from[producer])
+		return 0;
+	r = aligned_alloc(64, sizeof(*r));
+	if (!r) {
 		errno = ENOMEM;
 		return -1;
 	}
-	pthread_mutex_init(&q->lock, NULL);
-	q->head = q->count = 0;
-	q->cap = cap;
+	r->head = r->tail = 0;
+	r->mask = MOS_XQ_SIZE - 1;
+	r->slots = calloc(MOS_XQ_SIZE, sizeof(*r->slots));
+	if (!r->slots) {
+		free(r);
+		errno = ENOMEM;
+		return -1;
+	}
+	q->from[producer] = r;
+	q->feeders[q->nfeeders++] = producer;
 	return 0;
 }
 
 void mos_xq_fini(struct mos_xq *q)
 {
-	if (q->slots)
-		pthread_mutex_destroy(&q->lock);
-	free(q->slots);
-	q->slots = NULL;
+	int i;
+
+	for (i = 0; i < MOS_XQ_FEEDERS; i++) {
+		if (!q->from[i])
+			continue;
+		free(q->from[i]->slots);
+		free(q->from[i]);
+		q->from[i] = NULL;
+	}
+	q->nfeeders = 0;
 }
 
-bool mos_xq_push(struct mos_xq *q, struct mos_frame *f)
+int mos_xq_push_bulk(struct mos_xq *q, int producer,
+		     struct mos_frame **f, int n)
 {
-	bool ok = false;
+	struct mos_spsc *r = producer >= 0 && producer < MOS_XQ_FEEDERS
+			     ? q->from[producer] : NULL;
+	uint32_t h, t, room;
+	int i;
 
-	pthread_mutex_lock(&q->lock);
-	if (q->count < q->cap) {
-		q->slots[(q->head + q->count) % q->cap] = f;
-		q->count++;
-		ok = true;
-	}
-	pthread_mutex_unlock(&q->lock);
-	return ok;
+	if (!r)
+		return 0;
+	h = r->head;
+	/* acquire: the consumer has finished reading the slots it freed */
+	t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	room = r->mask + 1 - (h - t);
+	if ((uint32_t)n > room)
+		n = (int)room;
+	for (i = 0; i < n; i++)
+		r->slots[(h + (uint32_t)i) & r->mask] = f[i];
+	/* release: the slots are written before the consumer sees them */
+	__atomic_store_n(&r->head, h + (uint32_t)n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static int ring_pop(struct mos_spsc *r, struct mos_frame **out, int max)
+{
+	uint32_t t = r->tail;
+	uint32_t h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	uint32_t avail = h - t;
+	int i, n = (uint32_t)max < avail ? max : (int)avail;
+
+	for (i = 0; i < n; i++)
+		out[i] = r->slots[(t + (uint32_t)i) & r->mask];
+	__atomic_store_n(&r->tail, t + (uint32_t)n, __ATOMIC_RELEASE);
+	return n;
 }
 
 int mos_xq_pop(struct mos_xq *q, struct mos_frame **out, int max)
 {
-	int n = 0;
+	int i, n = 0;
 
-	pthread_mutex_lock(&q->lock);
-	while (n < max && q->count) {
-		out[n++] = q->slots[q->head];
-		q->head = (q->head + 1) % q->cap;
-		q->count--;
+	for (i = 0; i < q->nfeeders && n < max; i++) {
+		int k = (q->next + i) % q->nfeeders;
+
+		n += ring_pop(q->from[q->feeders[k]], out + n, max - n);
 	}
-	pthread_mutex_unlock(&q->lock);
-	return n;
-}
-
-uint32_t mos_xq_count(struct mos_xq *q)
-{
-	uint32_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->count;
-	pthread_mutex_unlock(&q->lock);
+	if (q->nfeeders)
+		q->next = (q->next + 1) % q->nfeeders;
 	return n;
 }
 
 int mos_dispatch_pick(const struct mos_port_spread *s, struct mos_frame *f)
 {
-	struct mos_pkt p;
-	int kind = mos_pkt_parse(&p, f->data, f->len, false);
-
-	if (kind != MOS_PKT_TCP)
+	/* the frame was parsed and hashed by the reader (mos_frame_parse);
+	 * a segment whose TCP checksum failed still belongs to its flow */
+	if (f->kind != MOS_PKT_TCP && f->kind != MOS_MAL_TCP_CSUM)
 		return s->ctx[0];
-	return s->ctx[mos_flow_hash(&p) % (uint32_t)s->n];
+	return s->ctx[f->pkt.hash % (uint32_t)s->n];
 }

@@ -188,21 +188,23 @@ static struct mos_sock *usable(struct mos_ctx *c, int sock, int side)
 /* Events raised (mtcp_raise_event) while the last filter or callback ran. */
 static void run_raised(struct mos_ctx *c, int sock, int hook, int side)
 {
-	while (c->cur.nraised > 0) {
-		event_t ev = c->cur.raised[0];
+	struct mos_raise *r = c->cur.raise;
+
+	while (r->nraised > 0) {
+		event_t ev = r->raised[0];
 		int i;
 
-		c->cur.nraised--;
-		memmove(c->cur.raised, c->cur.raised + 1,
-			sizeof(event_t) * (size_t)c->cur.nraised);
+		r->nraised--;
+		memmove(r->raised, r->raised + 1,
+			sizeof(event_t) * (size_t)r->nraised);
 
-		for (i = 0; i < c->cur.ndone; i++)
-			if (c->cur.done[i] == ev)
+		for (i = 0; i < r->ndone; i++)
+			if (r->done[i] == ev)
 				break;
-		if (i < c->cur.ndone)
+		if (i < r->ndone)
 			continue;
-		if (c->cur.ndone < MOS_RAISE_MAX)
-			c->cur.done[c->cur.ndone++] = ev;
+		if (r->ndone < MOS_RAISE_MAX)
+			r->done[r->ndone++] = ev;
 		fire(c, sock, hook, side, ev);
 	}
 }
@@ -253,8 +255,10 @@ static void fire(struct mos_ctx *c, int sock, int hook, int side, event_t ev)
 void mos_dispatch(struct mos_ctx *c, int sock, int hook, int side,
 		  uint32_t mask)
 {
-	struct mos_cur saved = c->cur;
 	struct mos_sock *s = usable(c, sock, side);
+	struct mos_raise raise, *outer_raise;
+	int outer_sock;
+	int8_t outer_hook, outer_side;
 	uint32_t todo;
 
 	if (!s || !s->cbs)
@@ -262,10 +266,18 @@ void mos_dispatch(struct mos_ctx *c, int sock, int hook, int side,
 	todo = mask & s->cbs->want[hook];
 	if (!todo)
 		return;
+	/* only what this dispatch changes is saved: the rest of mos_cur
+	 * belongs to the frame and callbacks may change drop on purpose;
+	 * the raise arrays are never initialised beyond their counts */
+	outer_sock = c->cur.sock;
+	outer_hook = c->cur.hook;
+	outer_side = c->cur.side;
+	outer_raise = c->cur.raise;
+	raise.nraised = raise.ndone = 0;
 	c->cur.sock = sock;
-	c->cur.hook = hook;
-	c->cur.side = side;
-	c->cur.nraised = c->cur.ndone = 0;
+	c->cur.hook = (int8_t)hook;
+	c->cur.side = (int8_t)side;
+	c->cur.raise = &raise;
 	c->cur.depth++;
 	while (todo) {
 		event_t ev = (event_t)1 << __builtin_ctz(todo);
@@ -273,16 +285,18 @@ void mos_dispatch(struct mos_ctx *c, int sock, int hook, int side,
 		todo &= todo - 1;
 		fire(c, sock, hook, side, ev);
 	}
-	/* restore the outer dispatch, keeping what callbacks changed */
-	saved.drop = c->cur.drop;
-	c->cur = saved;
+	c->cur.depth--;
+	c->cur.raise = outer_raise;
+	c->cur.side = outer_side;
+	c->cur.hook = outer_hook;
+	c->cur.sock = outer_sock;
 }
 
 int mos_dispatch_raise(struct mos_ctx *c, event_t ev)
 {
 	const struct mos_ude *u = mos_ude_get(ev);
 
-	if (c->cur.depth == 0) {
+	if (c->cur.depth == 0 || !c->cur.raise) {
 		errno = EPERM;
 		return -1;
 	}
@@ -290,8 +304,8 @@ int mos_dispatch_raise(struct mos_ctx *c, event_t ev)
 		errno = EINVAL;
 		return -1;
 	}
-	if (c->cur.nraised < MOS_RAISE_MAX)
-		c->cur.raised[c->cur.nraised++] = ev;
+	if (c->cur.raise->nraised < MOS_RAISE_MAX)
+		c->cur.raise->raised[c->cur.raise->nraised++] = ev;
 	return 0;
 }
 

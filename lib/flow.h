@@ -37,46 +37,96 @@ struct mos_half {
 	uint32_t rcv_wnd;		/* last window it advertised, scaled */
 	uint32_t ring_cap;		/* capacity to use for the ring */
 	uint64_t rcv_end;		/* in-order end when there is no ring */
+	uint64_t ack_end;		/* highest offset it acknowledged */
 	struct mos_ring ring;		/* bytes this half receives */
 };
 
+/*
+ * The first cache line holds what every packet of the flow reads: the key
+ * a lookup compares (after the bucket matched the hash), the hash itself
+ * (so removal never recomputes it), the socket list and the idle stamp.
+ * The list links of the idle list live in the table, not here, so that
+ * moving a flow to the young end writes no other flow's lines.
+ */
 struct mos_flow {
 	struct mos_flow_key key;
-	struct mos_flow *hnext;		/* hash chain */
-	struct mos_flow *lprev, *lnext;	/* idle list, oldest first */
-	struct mos_flow *pnext;		/* NEW_DATA pending list */
-	struct mos_flow *twnext;	/* TIME_WAIT list, by deadline */
-	bool on_tw;
-	uint64_t id;			/* creation order in the context */
-	uint64_t last_us;		/* time of the last packet */
-	uint64_t tw_deadline_us;	/* 0 = not in TIME_WAIT */
+	uint32_t hash;			/* mos_flow_hash of the key */
+	int sock_first, sock_last;	/* per-flow sockets, listener order */
 	uint8_t pending;		/* bit per side: NEW_DATA due */
 	bool on_pending;
 	bool in_use;
 	bool ending;			/* CONN_END being delivered */
-	int sock_first, sock_last;	/* per-flow sockets, listener order */
+	uint64_t last_us;		/* time of the last packet */
+	/* cold: end of flow and the per-burst notices */
+	struct mos_flow *pnext;		/* NEW_DATA pending list */
+	struct mos_flow *twnext;	/* TIME_WAIT list, by deadline */
+	uint64_t tw_deadline_us;	/* 0 = not in TIME_WAIT */
+	bool on_tw;
 	struct mos_half half[2];
+};
+
+/*
+ * One cache line of the hash table: the full hashes of up to seven flows
+ * and their entry indexes, so a lookup reads this line and then only the
+ * flow whose hash matched.  A bucket that fills chains to a spare bucket.
+ * Chains are kept packed (every bucket but the last of a chain is full),
+ * so max_concurrency / 7 + 1 spares can never run out.
+ */
+#define MOS_FLOW_BUCKET_SLOTS 7
+
+struct mos_flow_bucket {
+	_Alignas(64) uint32_t hash[MOS_FLOW_BUCKET_SLOTS];
+	uint32_t idx[MOS_FLOW_BUCKET_SLOTS];
+	uint32_t n;			/* slots in use */
+	uint32_t next;			/* spare + 1, 0 = end of chain */
+};
+
+/* Idle list and free list links by entry index; MOS_FLOW_NIL ends them. */
+#define MOS_FLOW_NIL UINT32_MAX
+
+struct mos_flow_link {
+	uint32_t prev, next;
 };
 
 struct mos_flow_table {
 	struct mos_flow *entries;	/* max_concurrency, touched on demand */
 	uint32_t cap, used, high;	/* high: entries ever handed out */
-	struct mos_flow *free;
-	struct mos_flow **buckets;
+	uint32_t free;			/* free entries, through link[].next */
+	struct mos_flow_bucket *buckets;
 	uint32_t mask;
+	struct mos_flow_bucket *spare;	/* overflow buckets */
+	uint32_t nspare, spare_high, spare_free;
+	struct mos_flow_link *link;	/* per entry */
+	/* the idle list, oldest first, kept as pointers for its readers */
 	struct mos_flow *idle_head, *idle_tail;
 	struct mos_flow *tw_head, *tw_tail;
-	uint64_t next_id;
+	void *mem[3];			/* what was allocated, for fini */
 };
 
-/* The same for both directions of a flow: spreads flows over contexts. */
+/* The same for both directions of a flow: spreads flows over contexts.
+ * Computed once per frame, into p->hash, before the table is asked. */
 uint32_t mos_flow_hash(const struct mos_pkt *p);
 int mos_flow_table_init(struct mos_flow_table *t, uint32_t cap);
 void mos_flow_table_fini(struct mos_flow_table *t);
-/* The flow of this segment and, in *side, the half that sent it. */
+/* The flow of this segment (by p->hash) and, in *side, the half that
+ * sent it. */
 struct mos_flow *mos_flow_lookup(struct mos_flow_table *t,
 				 const struct mos_pkt *p, int *side);
-/* A new flow whose client is the sender of p; NULL when the table is full. */
+/* Ask for p's bucket now, so that its lookup later does not wait. */
+static inline void mos_flow_prefetch(const struct mos_flow_table *t,
+				     uint32_t hash)
+{
+	__builtin_prefetch(&t->buckets[hash & t->mask]);
+}
+/* The flow p probably belongs to, fetched ahead of its lookup: a hint
+ * only, the table may change before p is processed. */
+const struct mos_flow *mos_flow_prefetch_flow(const struct mos_flow_table *t,
+					      uint32_t hash);
+/* Then, for that guess, what moving it on the idle list will write. */
+void mos_flow_prefetch_links(const struct mos_flow_table *t,
+			     const struct mos_flow *f);
+/* A new flow whose client is the sender of p; NULL when the table is full
+ * (it never grows). */
 struct mos_flow *mos_flow_insert(struct mos_flow_table *t,
 				 const struct mos_pkt *p);
 void mos_flow_remove(struct mos_flow_table *t, struct mos_flow *f);

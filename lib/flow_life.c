@@ -8,6 +8,7 @@
 
 #include "context.h"
 #include "event.h"
+#include "reassembly.h"
 #include "tcp_track.h"
 
 enum { HK_SND = 0, HK_RCV = 1, HK_NULL = 2 };
@@ -99,11 +100,13 @@ void mos_flow_end(struct mos_ctx *c, struct mos_flow *f, int first_side)
 	if (f->ending)
 		return;
 	f->ending = true;
-	if (f->on_pending)
-		mos_newdata_deliver_flow(c, f);
 	memset(&c->cur, 0, sizeof(c->cur));
 	c->cur.flow = f;
 	c->cur.recv_side = -1;
+	/* holes left now will never fill: gaps, then the data behind them */
+	mos_reasm_flow_end(c, f);
+	if (f->on_pending)
+		mos_newdata_deliver_flow(c, f);
 	for (i = 0; i < 2; i++) {
 		side = i == 0 ? first_side : !first_side;
 		mos_flow_dispatch(c, f, HK_SND, side,

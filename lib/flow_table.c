@@ -1,15 +1,18 @@
 /*
  * flow_table.c -- flows keyed by their 5-tuple, found from either direction.
  *
- * Entries are preallocated for max_concurrency with calloc, so the memory
- * of entries never used stays untouched; entries are handed out from a
- * high-water mark first and then from the free list.  The hash is
+ * Entries, buckets and spare buckets are preallocated for max_concurrency
+ * with calloc, so the memory of entries never used stays untouched;
+ * entries are handed out from a high-water mark first and then from the
+ * free list, and a full table refuses instead of growing.  The hash is
  * symmetric (it combines the two endpoints order-independently) so that
- * both directions land in one bucket.
+ * both directions land in one bucket; it is computed once per frame by
+ * the caller and kept in the flow.
  */
 #include "internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +38,13 @@ static uint32_t endpoint_hash(uint8_t ipver, const union mos_addr *a,
 	return mix(h, port);
 }
 
-static uint32_t key_hash(uint8_t ipver, const union mos_addr *sa,
-			 uint16_t sp, const union mos_addr *da, uint16_t dp)
+uint32_t mos_flow_hash(const struct mos_pkt *p)
 {
-	uint32_t a = endpoint_hash(ipver, sa, sp);
-	uint32_t b = endpoint_hash(ipver, da, dp);
+	uint32_t a = endpoint_hash(p->ipver, &p->saddr, p->sport);
+	uint32_t b = endpoint_hash(p->ipver, &p->daddr, p->dport);
 
 	/* symmetric: the same for both directions */
-	return mix(a + b, a ^ b) ^ ipver;
+	return mix(a + b, a ^ b) ^ p->ipver;
 }
 
 static bool addr_eq(uint8_t ipver, const union mos_addr *a,
@@ -51,9 +53,16 @@ static bool addr_eq(uint8_t ipver, const union mos_addr *a,
 	return ipver == 6 ? memcmp(a->v6, b->v6, 16) == 0 : a->v4 == b->v4;
 }
 
-uint32_t mos_flow_hash(const struct mos_pkt *p)
+/* calloc'd (so untouched pages stay unbacked) and cache-line aligned */
+static void *table_alloc(struct mos_flow_table *t, int slot, size_t n,
+			 size_t size)
 {
-	return key_hash(p->ipver, &p->saddr, p->sport, &p->daddr, p->dport);
+	uint8_t *m = n ? calloc(1, n * size + 64) : NULL;
+
+	t->mem[slot] = m;
+	if (!m)
+		return NULL;
+	return m + (64 - (uintptr_t)m % 64) % 64;
 }
 
 int mos_flow_table_init(struct mos_flow_table *t, uint32_t cap)
@@ -61,66 +70,141 @@ int mos_flow_table_init(struct mos_flow_table *t, uint32_t cap)
 	uint32_t nb = 1;
 
 	memset(t, 0, sizeof(*t));
-	while (nb < cap && nb < (1u << 30))
+	/* about four flows per seven-slot bucket when the table is full */
+	while (nb < cap / 4 && nb < (1u << 28))
 		nb <<= 1;
-	t->entries = calloc(cap, sizeof(*t->entries));
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (!t->entries || !t->buckets) {
+	t->nspare = cap / MOS_FLOW_BUCKET_SLOTS + 1;
+	t->entries = table_alloc(t, 0, cap, sizeof(*t->entries));
+	t->buckets = table_alloc(t, 1, (size_t)nb + t->nspare,
+				 sizeof(*t->buckets));
+	t->link = calloc(cap, sizeof(*t->link));
+	if (!t->entries || !t->buckets || !t->link) {
 		mos_flow_table_fini(t);
 		errno = ENOMEM;
 		return -1;
 	}
+	t->spare = t->buckets + nb;
 	t->cap = cap;
 	t->mask = nb - 1;
+	t->free = t->spare_free = MOS_FLOW_NIL;
 	return 0;
 }
 
 void mos_flow_table_fini(struct mos_flow_table *t)
 {
-	free(t->entries);
-	free(t->buckets);
+	free(t->mem[0]);
+	free(t->mem[1]);
+	free(t->link);
 	memset(t, 0, sizeof(*t));
+}
+
+static struct mos_flow_bucket *chain_next(const struct mos_flow_table *t,
+					  const struct mos_flow_bucket *b)
+{
+	return b->next ? &t->spare[b->next - 1] : NULL;
 }
 
 struct mos_flow *mos_flow_lookup(struct mos_flow_table *t,
 				 const struct mos_pkt *p, int *side)
 {
-	uint32_t h = key_hash(p->ipver, &p->saddr, p->sport, &p->daddr,
-			      p->dport);
-	struct mos_flow *f;
+	uint32_t h = p->hash, i;
+	const struct mos_flow_bucket *b = &t->buckets[h & t->mask];
 
-	for (f = t->buckets[h & t->mask]; f; f = f->hnext) {
-		const struct mos_flow_key *k = &f->key;
+	do {
+		for (i = 0; i < b->n; i++) {
+			struct mos_flow *f;
+			const struct mos_flow_key *k;
 
-		if (k->ipver != p->ipver)
-			continue;
-		if (k->port[0] == p->sport && k->port[1] == p->dport &&
-		    addr_eq(k->ipver, &k->addr[0], &p->saddr) &&
-		    addr_eq(k->ipver, &k->addr[1], &p->daddr)) {
-			*side = 0;
-			return f;
+			if (b->hash[i] != h)
+				continue;
+			f = &t->entries[b->idx[i]];
+			k = &f->key;
+			if (k->ipver != p->ipver)
+				continue;
+			if (k->port[0] == p->sport && k->port[1] == p->dport &&
+			    addr_eq(k->ipver, &k->addr[0], &p->saddr) &&
+			    addr_eq(k->ipver, &k->addr[1], &p->daddr)) {
+				*side = 0;
+				return f;
+			}
+			if (k->port[1] == p->sport && k->port[0] == p->dport &&
+			    addr_eq(k->ipver, &k->addr[1], &p->saddr) &&
+			    addr_eq(k->ipver, &k->addr[0], &p->daddr)) {
+				*side = 1;
+				return f;
+			}
 		}
-		if (k->port[1] == p->sport && k->port[0] == p->dport &&
-		    addr_eq(k->ipver, &k->addr[1], &p->saddr) &&
-		    addr_eq(k->ipver, &k->addr[0], &p->daddr)) {
-			*side = 1;
-			return f;
-		}
-	}
+	} while ((b = chain_next(t, b)));
 	return NULL;
 }
 
-static void idle_unlink(struct mos_flow_table *t, struct mos_flow *f)
+const struct mos_flow *mos_flow_prefetch_flow(const struct mos_flow_table *t,
+					      uint32_t hash)
 {
-	if (f->lprev)
-		f->lprev->lnext = f->lnext;
-	else if (t->idle_head == f)
-		t->idle_head = f->lnext;
-	if (f->lnext)
-		f->lnext->lprev = f->lprev;
-	else if (t->idle_tail == f)
-		t->idle_tail = f->lprev;
-	f->lprev = f->lnext = NULL;
+	const struct mos_flow_bucket *b = &t->buckets[hash & t->mask];
+	const struct mos_flow *f;
+	uint32_t i;
+
+	/* the first bucket only: a chain is rare and this is a hint */
+	for (i = 0; i < b->n; i++)
+		if (b->hash[i] == hash) {
+			const char *l;
+
+			f = &t->entries[b->idx[i]];
+			/* the halves too: both are read for every segment */
+			for (l = (const char *)f; l < (const char *)(f + 1);
+			     l += 64)
+				__builtin_prefetch(l);
+			__builtin_prefetch(&t->link[b->idx[i]]);
+			return f;
+		}
+	return NULL;
+}
+
+void mos_flow_prefetch_links(const struct mos_flow_table *t,
+			     const struct mos_flow *f)
+{
+	const struct mos_flow_link *l = &t->link[f - t->entries];
+
+	/* the neighbours mos_flow_touch will write */
+	if (l->prev != MOS_FLOW_NIL)
+		__builtin_prefetch(&t->link[l->prev], 1);
+	if (l->next != MOS_FLOW_NIL)
+		__builtin_prefetch(&t->link[l->next], 1);
+}
+
+static void idle_unlink(struct mos_flow_table *t, uint32_t fi)
+{
+	struct mos_flow_link *l = &t->link[fi];
+
+	if (l->prev != MOS_FLOW_NIL)
+		t->link[l->prev].next = l->next;
+	else
+		t->idle_head = l->next != MOS_FLOW_NIL ? &t->entries[l->next]
+						       : NULL;
+	if (l->next != MOS_FLOW_NIL)
+		t->link[l->next].prev = l->prev;
+	else
+		t->idle_tail = l->prev != MOS_FLOW_NIL ? &t->entries[l->prev]
+						       : NULL;
+	l->prev = l->next = MOS_FLOW_NIL;
+}
+
+static void idle_append(struct mos_flow_table *t, uint32_t fi)
+{
+	struct mos_flow_link *l = &t->link[fi];
+
+	l->next = MOS_FLOW_NIL;
+	if (t->idle_tail) {
+		uint32_t ti = (uint32_t)(t->idle_tail - t->entries);
+
+		l->prev = ti;
+		t->link[ti].next = fi;
+	} else {
+		l->prev = MOS_FLOW_NIL;
+		t->idle_head = &t->entries[fi];
+	}
+	t->idle_tail = &t->entries[fi];
 }
 
 void mos_flow_touch(struct mos_flow_table *t, struct mos_flow *f,
@@ -129,59 +213,117 @@ void mos_flow_touch(struct mos_flow_table *t, struct mos_flow *f,
 	f->last_us = now_us;
 	if (t->idle_tail == f)
 		return;
-	idle_unlink(t, f);
-	f->lprev = t->idle_tail;
-	if (t->idle_tail)
-		t->idle_tail->lnext = f;
-	else
-		t->idle_head = f;
-	t->idle_tail = f;
+	idle_unlink(t, (uint32_t)(f - t->entries));
+	idle_append(t, (uint32_t)(f - t->entries));
+}
+
+static bool bucket_add(struct mos_flow_table *t, uint32_t h, uint32_t fi)
+{
+	struct mos_flow_bucket *b = &t->buckets[h & t->mask], *n;
+	uint32_t si;
+
+	while (b->n == MOS_FLOW_BUCKET_SLOTS && b->next)
+		b = &t->spare[b->next - 1];
+	if (b->n == MOS_FLOW_BUCKET_SLOTS) {
+		if (t->spare_free != MOS_FLOW_NIL) {
+			si = t->spare_free;
+			t->spare_free = t->spare[si].next;
+		} else if (t->spare_high < t->nspare) {
+			si = t->spare_high++;
+		} else {
+			return false;	/* cannot happen: chains are packed */
+		}
+		n = &t->spare[si];
+		n->n = 0;
+		n->next = 0;
+		b->next = si + 1;
+		b = n;
+	}
+	b->hash[b->n] = h;
+	b->idx[b->n] = fi;
+	b->n++;
+	return true;
+}
+
+/* Take fi out of its chain and fill the hole with the chain's last entry,
+ * so that every bucket but the last stays full. */
+static void bucket_del(struct mos_flow_table *t, uint32_t h, uint32_t fi)
+{
+	struct mos_flow_bucket *head = &t->buckets[h & t->mask];
+	struct mos_flow_bucket *b, *hole = NULL, *last = head, *before = NULL;
+	uint32_t i, slot = 0;
+
+	for (b = head; b; b = chain_next(t, b)) {
+		for (i = 0; !hole && i < b->n; i++)
+			if (b->idx[i] == fi) {
+				hole = b;
+				slot = i;
+			}
+		if (b != head)
+			before = last;
+		last = b;
+	}
+	if (!hole)
+		return;
+	last->n--;
+	hole->hash[slot] = last->hash[last->n];
+	hole->idx[slot] = last->idx[last->n];
+	if (last->n == 0 && last != head) {
+		uint32_t si = before->next - 1;
+
+		before->next = 0;
+		t->spare[si].next = t->spare_free;
+		t->spare_free = si;
+	}
 }
 
 struct mos_flow *mos_flow_insert(struct mos_flow_table *t,
 				 const struct mos_pkt *p)
 {
 	struct mos_flow *f;
-	uint32_t h;
+	uint32_t fi;
 
-	if (t->free) {
-		f = t->free;
-		t->free = f->hnext;
+	if (t->free != MOS_FLOW_NIL) {
+		fi = t->free;
+		t->free = t->link[fi].next;
 	} else if (t->high < t->cap) {
-		f = &t->entries[t->high++];
+		fi = t->high++;
 	} else {
 		return NULL;
 	}
+	if (!bucket_add(t, p->hash, fi)) {
+		t->link[fi].next = t->free;
+		t->free = fi;
+		return NULL;
+	}
+	f = &t->entries[fi];
 	memset(f, 0, sizeof(*f));
 	f->in_use = true;
-	f->id = t->next_id++;
+	f->hash = p->hash;
 	f->key.ipver = p->ipver;
 	f->key.port[0] = p->sport;
 	f->key.port[1] = p->dport;
 	f->key.addr[0] = p->saddr;
 	f->key.addr[1] = p->daddr;
 	f->sock_first = f->sock_last = -1;
-	h = key_hash(p->ipver, &p->saddr, p->sport, &p->daddr, p->dport);
-	f->hnext = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = f;
+	t->link[fi].prev = t->link[fi].next = MOS_FLOW_NIL;
 	t->used++;
 	return f;
 }
 
 void mos_flow_remove(struct mos_flow_table *t, struct mos_flow *f)
 {
-	const struct mos_flow_key *k = &f->key;
-	uint32_t h = key_hash(k->ipver, &k->addr[0], k->port[0], &k->addr[1],
-			      k->port[1]);
-	struct mos_flow **pp = &t->buckets[h & t->mask];
+	uint32_t fi = (uint32_t)(f - t->entries);
+	struct mos_flow_link *l = &t->link[fi];
 
-	while (*pp && *pp != f)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = f->hnext;
-	idle_unlink(t, f);
+	bucket_del(t, f->hash, fi);
+	/* on the idle list once touched; a flow dropped before its first
+	 * touch has both links NIL and is neither head nor tail */
+	if (l->prev != MOS_FLOW_NIL || l->next != MOS_FLOW_NIL ||
+	    t->idle_head == f)
+		idle_unlink(t, fi);
 	f->in_use = false;
-	f->hnext = t->free;
-	t->free = f;
+	l->next = t->free;
+	t->free = fi;
 	t->used--;
 }

@@ -15,7 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pkt_parse.h"
+
 struct mos_config;
+
+/* The parse travels with the frame, so that a frame handed to another
+ * context (dispatch.h) is not parsed or hashed again there. */
+#define MOS_FRAME_UNPARSED (-1)
 
 struct mos_frame {
 	uint8_t *data;
@@ -23,7 +29,12 @@ struct mos_frame {
 	uint32_t room;		/* bytes writable from data */
 	uint64_t ts_us;		/* arrival time (capture time offline) */
 	int port;		/* port index it arrived on */
+	int kind;		/* enum mos_pkt_kind, or MOS_FRAME_UNPARSED:
+				 * every backend sets it on receive */
+	unsigned csum_hw;	/* MOS_CSUM_HW_* the NIC reported, or 0 */
 	void *handle;		/* backend's own buffer (an mbuf for DPDK) */
+	struct mos_pkt pkt;	/* valid once kind is set; pkt.hash too
+				 * for MOS_PKT_TCP */
 };
 
 struct mos_io;

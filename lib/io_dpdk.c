@@ -91,8 +91,17 @@ struct dpdk_port {
 	uint64_t last_us;
 };
 
+/* mbufs a context is done with, given back in bulk (one mempool put per
+ * DPDK_CHUNK instead of one per frame).  Only the context's own thread,
+ * or a thread holding its lock, frees frames of that context. */
+struct dpdk_freeq {
+	_Alignas(64) unsigned n;
+	struct rte_mbuf *m[DPDK_CHUNK];
+};
+
 struct dpdk_priv {
 	int nctx;
+	struct dpdk_freeq freeq[DPDK_MAX_CTX];
 	int16_t rxq[MOS_MAX_PORTS][DPDK_MAX_CTX];	/* -1: not polled */
 	int16_t txq[MOS_MAX_PORTS][DPDK_MAX_CTX];
 	struct dpdk_port ports[MOS_MAX_PORTS];
@@ -798,6 +807,10 @@ static int setup_port(struct dpdk_priv *pv, const struct mos_config *cfg,
 		return fail(ENODEV, "port %s: %s", pc->name, rte_strerror(-rc));
 	if (rss_setup(pp, pc, &di, &conf) < 0)
 		return -1;
+	/* the NIC's verdict spares summing every byte (pkt_parse.h) */
+	conf.rxmode.offloads |= di.rx_offload_capa &
+				(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+				 RTE_ETH_RX_OFFLOAD_TCP_CKSUM);
 	rc = rte_eth_dev_configure(pp->id, (uint16_t)pp->nrxq,
 				   (uint16_t)pp->ntxq, &conf);
 	if (rc)
@@ -913,6 +926,8 @@ static int dpdk_open(struct mos_io *io)
 	return 0;
 }
 
+static void freeq_flush(struct dpdk_freeq *fq);
+
 static void dpdk_close(struct mos_io *io)
 {
 	struct dpdk_priv *pv = io->priv;
@@ -933,6 +948,8 @@ static void dpdk_close(struct mos_io *io)
 		free(pp->txq);
 		free(pp->files);
 	}
+	for (c = 0; c < DPDK_MAX_CTX; c++)
+		freeq_flush(&pv->freeq[c]);
 	for (c = 0; c < DPDK_MAX_CTX; c++)
 		rte_mempool_free(pv->pools[c]);
 	if (pv->eal_up)
@@ -962,6 +979,25 @@ static uint64_t capture_stamp(struct dpdk_priv *pv, struct dpdk_rxfile *rf,
 	return rf->last_us;
 }
 
+/* The rx checksum flags of ports that report them (setup_port asks for
+ * them when the device can); UNKNOWN and NONE leave the work to us. */
+static unsigned csum_verdict(uint64_t ol)
+{
+	unsigned v = 0;
+
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		v |= MOS_CSUM_HW_IP_GOOD;
+	else if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+		 RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		v |= MOS_CSUM_HW_IP_BAD;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		v |= MOS_CSUM_HW_L4_GOOD;
+	else if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		 RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		v |= MOS_CSUM_HW_L4_BAD;
+	return v;
+}
+
 static struct mos_frame *wrap(struct rte_mbuf *m, int port, uint64_t ts)
 {
 	struct mos_frame *f = rte_mbuf_to_priv(m);
@@ -971,8 +1007,17 @@ static struct mos_frame *wrap(struct rte_mbuf *m, int port, uint64_t ts)
 	f->room = (uint32_t)m->data_len + rte_pktmbuf_tailroom(m);
 	f->ts_us = ts;
 	f->port = port;
+	f->kind = MOS_FRAME_UNPARSED;
+	f->csum_hw = csum_verdict(m->ol_flags);
 	f->handle = m;
 	return f;
+}
+
+static void freeq_flush(struct dpdk_freeq *fq)
+{
+	if (fq->n)
+		rte_pktmbuf_free_bulk(fq->m, fq->n);
+	fq->n = 0;
 }
 
 static int dpdk_rx_queues(struct mos_io *io, int port)
@@ -1012,6 +1057,8 @@ static int dpdk_rx(struct mos_io *io, int ctx, int port,
 	uint64_t now, got_all = 0;
 	int n = 0;
 
+	if (ctx >= 0 && ctx < DPDK_MAX_CTX)
+		freeq_flush(&pv->freeq[ctx]);
 	if (q < 0)
 		return 0;
 	rf = pp->offline ? &pp->files[q] : NULL;
@@ -1108,12 +1155,21 @@ static int dpdk_tx(struct mos_io *io, int ctx, int port,
 static void dpdk_free_frames(struct mos_io *io, int ctx,
 			     struct mos_frame **frames, int n)
 {
+	struct dpdk_priv *pv = io->priv;
+	struct dpdk_freeq *fq;
 	int i;
 
-	(void)io;
-	(void)ctx;
-	for (i = 0; i < n; i++)
-		rte_pktmbuf_free(frames[i]->handle);
+	if (ctx < 0 || ctx >= DPDK_MAX_CTX) {
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(frames[i]->handle);
+		return;
+	}
+	fq = &pv->freeq[ctx];
+	for (i = 0; i < n; i++) {
+		if (fq->n == DPDK_CHUNK)
+			freeq_flush(fq);
+		fq->m[fq->n++] = frames[i]->handle;
+	}
 }
 
 static struct mos_frame *dpdk_alloc(struct mos_io *io, int ctx)

@@ -267,6 +267,8 @@ static int pcap_rx(struct mos_io *io, int ctx, int port,
 		pf->f.ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
 			      (uint64_t)h->ts.tv_usec;
 		pf->f.port = port;
+		pf->f.kind = MOS_FRAME_UNPARSED;
+		pf->f.csum_hw = 0;
 		pp->rx_pkts++;
 		pp->rx_bytes += h->caplen;
 		frames[n++] = &pf->f;
@@ -332,6 +334,8 @@ static struct mos_frame *pcap_alloc(struct mos_io *io, int ctx)
 	}
 	pf->f.len = 0;
 	pf->f.port = -1;
+	pf->f.kind = MOS_FRAME_UNPARSED;
+	pf->f.csum_hw = 0;
 	return &pf->f;
 }
 

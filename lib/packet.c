@@ -12,6 +12,7 @@
 #include "context.h"
 #include "event.h"
 #include "filter.h"
+#include "reassembly.h"
 #include "route.h"
 #include "tcp_seq.h"
 #include "tcp_track.h"
@@ -138,112 +139,6 @@ static struct mos_flow *flow_create(struct mos_ctx *c, struct mos_pkt *p)
 	return f;
 }
 
-static bool side_watched(struct mos_ctx *c, struct mos_flow *f, int side)
-{
-	int id;
-
-	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
-		if (!(c->socks.s[id].stopped & (1u << side)))
-			return true;
-	return false;
-}
-
-static void raise_error(struct mos_ctx *c, struct mos_flow *f, int side,
-			uint64_t below, bool all)
-{
-	int id = side == MOS_SIDE_SVR ? f->sock_first : f->sock_last;
-
-	while (id >= 0) {
-		struct mos_sock *s = &c->socks.s[id];
-		int next = side == MOS_SIDE_SVR ? s->fnext : s->fprev;
-
-		if (all || s->peek_off[side] < below)
-			mos_dispatch(c, id, HK_NULL, side, MOS_ON_ERROR);
-		id = next;
-	}
-}
-
-static void ring_start(struct mos_ctx *c, struct mos_flow *f, int side)
-{
-	struct mos_half *h = &f->half[side];
-	int policy = h->policy;
-	int id;
-
-	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
-		if (c->socks.s[id].policy_req[side] >= 0)
-			policy = c->socks.s[id].policy_req[side];
-	mos_ring_init(&h->ring, c->pool, h->ring_cap, policy);
-	h->policy = (uint8_t)policy;
-	h->has_ring = true;
-}
-
-/* Store payload in the receiving half's ring (1.12): bytes that cannot be
- * buffered raise MOS_ON_ERROR; bytes about to be overwritten raise it for
- * each socket that has not read them. */
-static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
-			 uint64_t off, const uint8_t *data, uint32_t len)
-{
-	struct mos_half *h = &f->half[side];
-	uint64_t new_head = 0;
-	ssize_t grown;
-	int plan;
-
-	if (!h->has_ring)
-		ring_start(c, f, side);
-	plan = mos_ring_plan(&h->ring, off, len, &new_head);
-	if (plan == MOS_RING_ADVANCE) {
-		c->stats.ring_outrun++;
-		raise_error(c, f, side, new_head, false);
-		if (h->buf_off)
-			return 0;	/* a callback switched buffering off */
-		/* a callback may have enlarged the ring */
-		plan = mos_ring_plan(&h->ring, off, len, &new_head);
-	}
-	if (plan == MOS_RING_BEYOND) {
-		c->stats.ring_beyond++;
-		raise_error(c, f, side, 0, true);
-		return 0;
-	}
-	if (plan == MOS_RING_OLD)
-		return 0;
-	grown = mos_ring_write(&h->ring, off, data, len);
-	if (grown < 0) {
-		c->stats.ring_nomem++;
-		return -1;
-	}
-	if (grown > 0)
-		mos_newdata_mark(c, f, side);
-	return 0;
-}
-
-/* The receiver's part of the payload: overlap check, then storage. */
-static int receive_payload(struct mos_ctx *c, struct mos_flow *f, int r,
-			   struct mos_pkt *p)
-{
-	struct mos_half *h = &f->half[r];
-	uint64_t off;
-	uint32_t skip, len;
-	const uint8_t *data;
-
-	if (!p->payload_len || !mos_tcp_payload_offset(f, r, p, &off, &skip))
-		return 0;
-	len = p->payload_len - skip;
-	data = p->frame + p->payload_off + skip;
-	c->cur.offset = off;
-	if (h->buf_off || !side_watched(c, f, r)) {
-		if (off <= h->rcv_end && off + len > h->rcv_end)
-			h->rcv_end = off + len;
-		return 0;
-	}
-	if (h->has_ring && mos_ring_overlaps(&h->ring, off, len)) {
-		c->stats.rexmit_payload++;
-		mos_flow_dispatch(c, f, HK_RCV, r, MOS_ON_REXMIT);
-		if (c->cur.drop || h->buf_off)
-			return 0;
-	}
-	return store_payload(c, f, r, off, data, len);
-}
-
 static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 			 struct mos_pkt *p)
 {
@@ -274,9 +169,10 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	if (c->cur.drop)
 		goto out;	/* the receiver never sees it (1.6 step 5) */
 
-	/* receive_payload computes the offset again: a MOS_HK_SND callback
+	/* mos_reasm_payload computes the offset again: a MOS_HK_SND callback
 	 * may have rewritten the sequence number (mtcp_setlastpkt) */
-	nomem = receive_payload(c, f, !s, p);
+	nomem = mos_reasm_payload(c, f, !s, p);
+	mos_reasm_ack(c, f, s, p);
 	mos_tcp_receiver_update(f, !s, p, rst_ok);
 	ev = MOS_ON_PKT_IN;
 	if (s == MOS_SIDE_CLI && R->state == TCP_SYN_RCVD && !R->started) {
@@ -311,7 +207,7 @@ static bool port_reuse(const struct mos_flow *f, int side,
 
 static bool watched(struct mos_ctx *c, struct mos_flow *f)
 {
-	return side_watched(c, f, 0) || side_watched(c, f, 1);
+	return mos_side_watched(c, f, 0) || mos_side_watched(c, f, 1);
 }
 
 static void tcp_input(struct mos_ctx *c, struct mos_pkt *p)
@@ -368,31 +264,30 @@ static void finish(struct mos_ctx *c, struct mos_frame *fr, bool drop)
 
 void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
 {
-	struct mos_pkt pkt;
+	struct mos_pkt *pkt = &fr->pkt;
 	int kind;
 	bool drop = false;
 
-	kind = mos_pkt_parse(&pkt, fr->data, fr->len,
-			     c->cfg->verify_checksums);
+	/* parsed already when it came through a burst or another context */
+	mos_frame_parse(c->cfg, fr);
+	kind = fr->kind;
 	c->stats.rx_frames++;
 	c->stats.rx_bytes += fr->len;
 	c->stats.kind[kind]++;
-	memset(&c->cur, 0, sizeof(c->cur));
+	mos_cur_reset(&c->cur);
 	c->cur.frame = fr;
-	c->cur.pkt = &pkt;
+	c->cur.pkt = pkt;
 	c->cur.kind = kind;
-	c->cur.recv_side = -1;
 
-	if (pkt.ipver == 4 && c->nraws &&
+	if (pkt->ipver == 4 && c->nraws &&
 	    (kind == MOS_PKT_TCP || kind == MOS_PKT_OTHER ||
 	     kind == MOS_PKT_FRAGMENT || kind == MOS_MAL_TCP_CSUM))
 		raw_deliver(c, MOS_ON_PKT_IN);
 	if (kind == MOS_PKT_TCP)
-		tcp_input(c, &pkt);
+		tcp_input(c, pkt);
 	else if (mos_pkt_is_malformed(kind) && kind != MOS_MAL_TCP_CSUM)
 		drop = c->cfg->malformed == MOS_MALFORMED_DROP;
 	drop = drop || c->cur.drop;
-	memset(&c->cur, 0, sizeof(c->cur));
-	c->cur.recv_side = -1;
+	mos_cur_reset(&c->cur);
 	finish(c, fr, drop);
 }

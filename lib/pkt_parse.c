@@ -97,20 +97,60 @@ static inline uint32_t rd32(const uint8_t *b)
 	       (uint32_t)b[2] << 8 | b[3];
 }
 
+static inline uint64_t add_carry(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);	/* end-around carry */
+}
+
 /*
- * One's complement sum (RFC 1071) of big-endian 16-bit words, not yet
- * folded.  Callers only split a region at even offsets, so an odd length
- * can only be the last piece: its final byte is the high half of a word.
+ * One's complement sum (RFC 1071) of big-endian 16-bit words, added to
+ * sum, not yet folded.  Callers only split a region at even offsets, so
+ * an odd length can only be the last piece: its final byte is the high
+ * half of a word.
+ *
+ * The region is summed 64 bits at a time in host order and folded to 16
+ * bits; RFC 1071 2(B): the sum of byte-swapped words is the byte-swapped
+ * sum, so one swap at the end gives the big-endian value.  The folded
+ * piece is zero only when every byte is, so the caller's final fold is
+ * bit-exact with a word-by-word sum (0x0000 and 0xffff stay apart).
  */
 static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t len)
 {
-	size_t i;
+	uint64_t acc = 0, v, w;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += rd16(b + i);
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	return sum;
+	while (len >= 32) {
+		memcpy(&v, b, 8);
+		acc = add_carry(acc, v);
+		memcpy(&v, b + 8, 8);
+		acc = add_carry(acc, v);
+		memcpy(&v, b + 16, 8);
+		acc = add_carry(acc, v);
+		memcpy(&v, b + 24, 8);
+		acc = add_carry(acc, v);
+		b += 32;
+		len -= 32;
+	}
+	while (len >= 8) {
+		memcpy(&v, b, 8);
+		acc = add_carry(acc, v);
+		b += 8;
+		len -= 8;
+	}
+	if (len) {
+		/* the tail keeps its place in memory, so its words pair up
+		 * (and a lone last byte sits) as in the word-by-word sum */
+		v = 0;
+		memcpy(&v, b, len);
+		acc = add_carry(acc, v);
+	}
+	w = (acc & 0xffffffffu) + (acc >> 32);
+	while (w >> 16)
+		w = (w & 0xffff) + (w >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = (uint16_t)(w << 8 | w >> 8);
+#endif
+	return sum + w;
 }
 
 static uint16_t csum_fold(uint64_t sum)
@@ -224,7 +264,7 @@ static void ipv4_source_route(struct mos_pkt *p, uint32_t ihl)
 	}
 }
 
-static int parse_ipv4(struct mos_pkt *p)
+static int parse_ipv4(struct mos_pkt *p, unsigned hw)
 {
 	const uint8_t *ip = p->frame + p->l3_off;
 	uint32_t cap = p->frame_len - p->l3_off, ihl, tot;
@@ -247,7 +287,10 @@ static int parse_ipv4(struct mos_pkt *p)
 		return MOS_MAL_IP_IHL;
 	if (tot > cap)
 		return MOS_MAL_IP_TOTLEN;
-	if (csum_fold(csum_add(0, ip, ihl)) != 0xffff)
+	if (hw & MOS_CSUM_HW_IP_BAD)
+		return MOS_MAL_IP_CSUM;
+	if (!(hw & MOS_CSUM_HW_IP_GOOD) &&
+	    csum_fold(csum_add(0, ip, ihl)) != 0xffff)
 		return MOS_MAL_IP_CSUM;
 	p->ipver = 4;
 	p->ip_len = tot;
@@ -386,7 +429,16 @@ static void tcp_options(struct mos_pkt *p, const uint8_t *o, uint32_t n)
 	}
 }
 
-static int parse_tcp(struct mos_pkt *p, bool verify_csum)
+/* The NIC's TCP verdict holds only for the pseudo-header it can know. */
+static bool hw_l4_applies(const struct mos_pkt *p, unsigned hw)
+{
+	uint16_t own = (uint16_t)(p->l3_off + (p->ipver == 4 ? 16 : 24));
+
+	return (hw & (MOS_CSUM_HW_L4_GOOD | MOS_CSUM_HW_L4_BAD)) &&
+	       p->ph_daddr_off == own;
+}
+
+static int parse_tcp(struct mos_pkt *p, bool verify_csum, unsigned hw)
 {
 	const uint8_t *th = p->frame + p->l4_off;
 	uint32_t seg = p->l3_off + p->ip_len - p->l4_off, doff;
@@ -405,14 +457,24 @@ static int parse_tcp(struct mos_pkt *p, bool verify_csum)
 	p->payload_off = (uint16_t)(p->l4_off + doff);
 	p->payload_len = seg - doff;
 	tcp_options(p, th + TCP_HLEN, doff - TCP_HLEN);
-	if (verify_csum && p->ph_daddr_off &&
-	    csum_fold(tcp_sum(p, true)) != 0xffff)
+	if (!verify_csum || !p->ph_daddr_off)
+		return MOS_PKT_TCP;
+	if (hw_l4_applies(p, hw))
+		return hw & MOS_CSUM_HW_L4_BAD ? MOS_MAL_TCP_CSUM
+					       : MOS_PKT_TCP;
+	if (csum_fold(tcp_sum(p, true)) != 0xffff)
 		return MOS_MAL_TCP_CSUM;
 	return MOS_PKT_TCP;
 }
 
 int mos_pkt_parse(struct mos_pkt *p, uint8_t *frame, uint32_t len,
 		  bool verify_tcp_csum)
+{
+	return mos_pkt_parse_hw(p, frame, len, verify_tcp_csum, 0);
+}
+
+int mos_pkt_parse_hw(struct mos_pkt *p, uint8_t *frame, uint32_t len,
+		     bool verify_tcp_csum, unsigned csum_hw)
 {
 	int k;
 
@@ -424,8 +486,9 @@ int mos_pkt_parse(struct mos_pkt *p, uint8_t *frame, uint32_t len,
 	k = parse_l2(p);
 	if (k != PARSE_NEXT)
 		return k;
-	k = p->ethertype == ETH_P_IPV4 ? parse_ipv4(p) : parse_ipv6(p);
+	k = p->ethertype == ETH_P_IPV4 ? parse_ipv4(p, csum_hw)
+				       : parse_ipv6(p);
 	if (k != PARSE_NEXT)
 		return k;
-	return parse_tcp(p, verify_tcp_csum);
+	return parse_tcp(p, verify_tcp_csum, csum_hw);
 }

@@ -112,6 +112,8 @@ struct mos_pkt {
 	uint16_t ph_daddr_off;       /* offset of the TCP pseudo-header
 				      * destination address (final destination);
 				      * 0 = unknown */
+	uint32_t hash;               /* not set by the parser: the flow hash,
+				      * computed once by the packet path */
 };
 
 #define MOS_TH_FIN 0x01
@@ -125,6 +127,17 @@ struct mos_pkt {
 
 /* Returns an enum mos_pkt_kind.  frame may be NULL when len is 0. */
 int  mos_pkt_parse(struct mos_pkt *p, uint8_t *frame, uint32_t len, bool verify_tcp_csum);
+
+/* What a NIC found checking the frame's checksums (DPDK's rx flags).  A
+ * verdict replaces the computation, in the same place of the order of
+ * checks above; the TCP one is taken only when the pseudo-header uses the
+ * IP header's own destination (a NIC does not follow source routes). */
+#define MOS_CSUM_HW_IP_GOOD	0x1u
+#define MOS_CSUM_HW_IP_BAD	0x2u
+#define MOS_CSUM_HW_L4_GOOD	0x4u
+#define MOS_CSUM_HW_L4_BAD	0x8u
+int  mos_pkt_parse_hw(struct mos_pkt *p, uint8_t *frame, uint32_t len,
+		      bool verify_tcp_csum, unsigned csum_hw);
 /* "tcp", "other", "fragment", "eth_short", ... ; "invalid" out of range */
 const char *mos_pkt_kind_name(int kind);
 bool mos_pkt_is_malformed(int kind);       /* kind >= MOS_MAL_ETH_SHORT */

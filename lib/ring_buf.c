@@ -6,6 +6,10 @@
  * at most one fragment node, a slot array) is counted against the pool's
  * limit and reserved; only then is the ring changed.  So a write either
  * happens completely or, with ENOMEM, not at all.
+ *
+ * Gaps are bytes of the in-order region that were given up: a write never
+ * stores into one (a late retransmission of given-up bytes changes
+ * nothing, under either policy), and reads stop at one.
  */
 #include "ring_buf.h"
 
@@ -40,7 +44,13 @@ struct mos_ring_pool {
 	struct free_chunk *free_chunks;
 	struct mos_ring_frag *free_nodes;
 	struct pool_slab *slabs;
+	/* rings holding storage of bytes every reader has read, in the
+	 * order they were drained */
+	struct mos_ring *drained_head, *drained_tail;
 };
+
+static void advance_head(struct mos_ring *r, uint64_t h, uint64_t lo,
+			 uint64_t e);
 
 /* ---- pool ------------------------------------------------------------ */
 
@@ -72,6 +82,11 @@ void mos_ring_pool_destroy(struct mos_ring_pool *p)
 size_t mos_ring_pool_bytes(const struct mos_ring_pool *p)
 {
 	return p ? p->used : 0;
+}
+
+size_t mos_ring_pool_size(const struct mos_ring_pool *p)
+{
+	return p ? p->chunks_made * CHUNK : 0;
 }
 
 static void *pool_new_slab(struct mos_ring_pool *p, size_t bytes)
@@ -173,6 +188,78 @@ static void pool_put_node(struct mos_ring_pool *p, struct mos_ring_frag *n)
 	p->used -= NODE;
 }
 
+/* ---- taking back read bytes ------------------------------------------ */
+
+static void drained_link(struct mos_ring_pool *p, struct mos_ring *r)
+{
+	r->dnext = NULL;
+	r->dprev = p->drained_tail;
+	if (p->drained_tail)
+		p->drained_tail->dnext = r;
+	else
+		p->drained_head = r;
+	p->drained_tail = r;
+	r->drained = true;
+}
+
+static void drained_unlink(struct mos_ring_pool *p, struct mos_ring *r)
+{
+	if (!r->drained)
+		return;
+	if (r->dprev)
+		r->dprev->dnext = r->dnext;
+	else
+		p->drained_head = r->dnext;
+	if (r->dnext)
+		r->dnext->dprev = r->dprev;
+	else
+		p->drained_tail = r->dprev;
+	r->dprev = r->dnext = NULL;
+	r->drained = false;
+}
+
+/* Drop what every reader of q has read (never past its in-order end). */
+static void reclaim_ring(struct mos_ring *q)
+{
+	uint64_t h = q->read_end < q->contig_end ? q->read_end : q->contig_end;
+
+	if (h > q->head)
+		advance_head(q, h, h, h);
+}
+
+/*
+ * Take back storage of read bytes, from the rings drained longest ago,
+ * until `need_free` chunks are free and, under a limit, `grow` more bytes
+ * (less `drop` that the write gives back itself) fit.  The ring being
+ * written (`self`) is not touched: its write was planned on its head.
+ */
+static void pool_reclaim(struct mos_ring_pool *p, struct mos_ring *self,
+			 size_t need_free, size_t grow, size_t drop)
+{
+	bool self_out = false;
+
+	while (p->drained_head &&
+	       (p->nfree_chunks < need_free ||
+		(p->max_bytes && p->used + grow - drop > p->max_bytes))) {
+		struct mos_ring *q = p->drained_head;
+
+		drained_unlink(p, q);
+		if (q == self)
+			self_out = true;
+		else
+			reclaim_ring(q);
+	}
+	if (self_out)
+		drained_link(p, self);
+}
+
+void mos_ring_set_read_end(struct mos_ring *r, uint64_t off)
+{
+	r->read_end = off;
+	if (r->pool && !r->drained && r->nchunks && off > r->head)
+		drained_link(r->pool, r);
+}
+
 /* ---- slots ----------------------------------------------------------- */
 
 static uint32_t slots_for(uint32_t capacity)
@@ -233,7 +320,14 @@ void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
 	r->pool = p;
 	r->capacity = capacity;
 	r->nslots = slots_for(capacity);
-	r->policy = policy;
+	r->policy = (uint8_t)policy;
+}
+
+void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
+		      uint32_t capacity, int policy, uint64_t start)
+{
+	mos_ring_init(r, p, capacity, policy);
+	r->head = r->contig_end = r->high_end = start;
 }
 
 void mos_ring_release(struct mos_ring *r)
@@ -242,11 +336,18 @@ void mos_ring_release(struct mos_ring *r)
 	uint8_t **a = slot_array(r);
 	uint32_t i;
 
+	if (r->pool)
+		drained_unlink(r->pool, r);
 	for (f = r->frags; f; f = next) {
 		next = f->next;
 		pool_put_node(r->pool, f);
 	}
 	r->frags = NULL;
+	for (f = r->gaps; f; f = next) {
+		next = f->next;
+		pool_put_node(r->pool, f);
+	}
+	r->gaps = r->gaps_tail = NULL;
 	for (i = 0; a && i < r->nslots; i++) {
 		if (a[i]) {
 			pool_put_chunk(r->pool, a[i]);
@@ -262,7 +363,7 @@ void mos_ring_release(struct mos_ring *r)
 
 void mos_ring_set_policy(struct mos_ring *r, int policy)
 {
-	r->policy = policy;
+	r->policy = (uint8_t)policy;
 }
 
 uint32_t mos_ring_capacity(const struct mos_ring *r)
@@ -285,13 +386,26 @@ uint64_t mos_ring_high_end(const struct mos_ring *r)
 	return r->high_end;
 }
 
+/* End of the highest stored byte (a trailing gap holds none). */
+static uint64_t stored_end(const struct mos_ring *r)
+{
+	const struct mos_ring_frag *f;
+	uint64_t e = r->contig_end;
+
+	if (r->gaps_tail && r->gaps_tail->end == e)
+		e = r->gaps_tail->start;
+	for (f = r->frags; f; f = f->next)
+		e = f->end;
+	return e;
+}
+
 int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
 {
 	uint8_t *tmp[MOS_RING_INLINE_SLOTS] = { NULL };
 	uint32_t n = slots_for(capacity), i;
 	uint8_t **old = slot_array(r), **new = tmp;
 
-	if (r->high_end - r->head > capacity) {
+	if (stored_end(r) - r->head > capacity) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -357,16 +471,150 @@ bool mos_ring_overlaps(const struct mos_ring *r, uint64_t off, uint32_t len)
 	return false;
 }
 
+/* ---- gaps ------------------------------------------------------------ */
+
+/* The first gap ending above off, or NULL. */
+static const struct mos_ring_frag *gap_after(const struct mos_ring *r,
+					     uint64_t off)
+{
+	const struct mos_ring_frag *g;
+
+	for (g = r->gaps; g && g->end <= off; g = g->next)
+		;
+	return g;
+}
+
+/* Does chunk cn hold a byte of [lo, e) that a write stores, i.e. one
+ * outside the gaps?  (Gaps never touch, so a run wholly in gaps lies in
+ * one gap.) */
+static bool chunk_stores(const struct mos_ring *r, uint64_t cn, uint64_t lo,
+			 uint64_t e)
+{
+	uint64_t a = cn * CHUNK > lo ? cn * CHUNK : lo;
+	uint64_t b = (cn + 1) * CHUNK < e ? (cn + 1) * CHUNK : e;
+	const struct mos_ring_frag *g = r->gaps ? gap_after(r, a) : NULL;
+
+	return !(g && g->start <= a && g->end >= b);
+}
+
+/* Forget gaps the head has passed. */
+static void prune_gaps(struct mos_ring *r)
+{
+	struct mos_ring_frag *g;
+
+	while ((g = r->gaps) && g->end <= r->head) {
+		r->gaps = g->next;
+		pool_put_node(r->pool, g);
+	}
+	if (!r->gaps)
+		r->gaps_tail = NULL;
+	else if (r->gaps->start < r->head)
+		r->gaps->start = r->head;
+}
+
+/* Record [s, e) as a gap at the end of the in-order region; false when
+ * no node can be had. */
+static bool add_gap(struct mos_ring *r, uint64_t s, uint64_t e)
+{
+	struct mos_ring_pool *p = r->pool;
+	struct mos_ring_frag *g = r->gaps_tail;
+
+	if (g && g->end == s) {
+		g->end = e;
+		return true;
+	}
+	if ((p->max_bytes && p->used + NODE > p->max_bytes) ||
+	    pool_reserve_node(p) < 0)
+		return false;
+	g = pool_take_node(p);
+	g->start = s;
+	g->end = e;
+	g->next = NULL;
+	if (r->gaps_tail)
+		r->gaps_tail->next = g;
+	else
+		r->gaps = g;
+	r->gaps_tail = g;
+	return true;
+}
+
+uint64_t mos_ring_lost_end(const struct mos_ring *r, uint64_t off)
+{
+	const struct mos_ring_frag *g;
+	uint64_t l = off > r->head ? off : r->head;
+
+	for (g = r->gaps; g && g->start <= l; g = g->next)
+		if (g->end > l)
+			l = g->end;
+	return l;
+}
+
 /*
  * Would the chunk containing h (h not on a chunk boundary) hold no stored
- * byte once the head is at h and [s, ...) is written?
+ * byte once the head is at h and [lo, e) is written?  The write must store
+ * nothing in it, and its in-order bytes from h on must all lie in one gap,
+ * or not exist.
  */
-static bool head_chunk_idle(const struct mos_ring *r, uint64_t h, uint64_t s)
+static bool head_chunk_idle(const struct mos_ring *r, uint64_t h, uint64_t lo,
+			    uint64_t e)
 {
-	uint64_t chunk_end = (h / CHUNK + 1) * CHUNK;
+	uint64_t cn = h / CHUNK, chunk_end = (cn + 1) * CHUNK;
+	uint64_t in_end = r->contig_end < chunk_end ? r->contig_end : chunk_end;
+	const struct mos_ring_frag *g;
 
-	return h % CHUNK && h >= r->contig_end && s >= chunk_end &&
-	       (!r->frags || r->frags->start >= chunk_end);
+	if (!(h % CHUNK) || (r->frags && r->frags->start < chunk_end) ||
+	    (lo < e && lo < chunk_end && chunk_stores(r, cn, lo, e)))
+		return false;
+	if (h >= in_end)
+		return true;
+	g = gap_after(r, h);
+	return g && g->start <= h && g->end >= in_end;
+}
+
+/* The lowest chunk number kept once the head is at h and [lo, e) is
+ * written. */
+static uint64_t head_keep(const struct mos_ring *r, uint64_t h, uint64_t lo,
+			  uint64_t e)
+{
+	return h / CHUNK + (head_chunk_idle(r, h, lo, e) ? 1 : 0);
+}
+
+/*
+ * Count (and with `release`, give back) the held chunks numbered below
+ * `keep`.  A short advance visits just the chunks it passes; one past a
+ * long gap visits each slot once instead, as its chunk numbers wrap the
+ * slot array.
+ */
+static uint64_t chunks_below(struct mos_ring *r, uint64_t keep, bool release)
+{
+	uint64_t base = r->head / CHUNK, n = 0, cn;
+	uint32_t i;
+
+	if (keep <= base || !r->nchunks)
+		return 0;
+	if (keep - base <= r->nslots) {
+		for (cn = base; cn < keep; cn++) {
+			if (!chunk_held(r, cn))
+				continue;
+			n++;
+			if (release)
+				free_chunk_no(r, cn);
+		}
+		return n;
+	}
+	for (i = 0; i < r->nslots; i++) {
+		uint8_t **a = slot_array(r);
+
+		if (!a || !a[i] || slot_chunk_no(r, i) >= keep)
+			continue;
+		n++;
+		if (release) {
+			pool_put_chunk(r->pool, a[i]);
+			a[i] = NULL;
+			r->nchunks--;
+		}
+	}
+	return n;
 }
 
 /* Does [s, e) overlap or touch an existing fragment? */
@@ -385,21 +633,24 @@ static bool touches_frag(const struct mos_ring *r, uint64_t s, uint64_t e)
  * fail with ENOMEM before anything changes.
  */
 static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
-			 uint64_t e, bool *need_node)
+			 uint64_t lo, uint64_t e, bool *need_node)
 {
 	struct mos_ring_pool *p = r->pool;
 	uint64_t freed = 0, fresh = 0, cn;
 
-	if (h > r->head) {
-		freed = h / CHUNK - r->head / CHUNK;
-		if (head_chunk_idle(r, h, s))
-			freed++;
-	}
-	for (cn = s / CHUNK; cn <= (e - 1) / CHUNK; cn++)
-		if (!chunk_held(r, cn))
+	if (h > r->head)
+		freed = chunks_below(r, head_keep(r, h, lo, e), false);
+	for (cn = lo / CHUNK; cn <= (e - 1) / CHUNK; cn++)
+		if (chunk_stores(r, cn, lo, e) && !chunk_held(r, cn))
 			fresh++;
 	*need_node = s > r->contig_end && !touches_frag(r, s, e);
 
+	if (p->drained_head) {
+		size_t grow = fresh * CHUNK + (*need_node ? NODE : 0);
+		size_t short_of = fresh > freed ? fresh - freed : 0;
+
+		pool_reclaim(p, r, short_of, grow, freed * CHUNK);
+	}
 	if (p->max_bytes &&
 	    p->used - freed * CHUNK + fresh * CHUNK + (*need_node ? NODE : 0) >
 	    p->max_bytes)
@@ -421,17 +672,14 @@ nomem:
 
 /* ---- storing --------------------------------------------------------- */
 
-/* Drop [head, h); h <= contig_end, so only in-order bytes go. */
-static void advance_head(struct mos_ring *r, uint64_t h, uint64_t s)
+/* Drop [head, h) before [lo, e) is written; h <= contig_end, so only
+ * in-order bytes go. */
+static void advance_head(struct mos_ring *r, uint64_t h, uint64_t lo,
+			 uint64_t e)
 {
-	uint64_t cn;
-	bool idle = head_chunk_idle(r, h, s);
-
-	for (cn = r->head / CHUNK; cn < h / CHUNK; cn++)
-		free_chunk_no(r, cn);
-	if (idle)
-		free_chunk_no(r, h / CHUNK);
+	chunks_below(r, head_keep(r, h, lo, e), true);
 	r->head = h;
+	prune_gaps(r);
 }
 
 /* Copy data (stream offset `off`) into the ring at [lo, hi). */
@@ -460,14 +708,15 @@ static void copy_out(const struct mos_ring *r, uint64_t lo, uint64_t hi,
 	}
 }
 
-/* Under FIRST, write only the bytes of [s, e) that are not stored yet. */
-static void copy_gaps(struct mos_ring *r, uint64_t off, const uint8_t *data,
-		      uint64_t s, uint64_t e)
+/* Write the bytes of [cur, e) that lie outside the intervals of `skip`:
+ * under FIRST the fragments (bytes stored win), under LAST the gaps. */
+static void copy_skipping(struct mos_ring *r, uint64_t off,
+			  const uint8_t *data, uint64_t cur, uint64_t e,
+			  const struct mos_ring_frag *skip)
 {
 	const struct mos_ring_frag *f;
-	uint64_t cur = s > r->contig_end ? s : r->contig_end;
 
-	for (f = r->frags; f && f->start < e && cur < e; f = f->next) {
+	for (f = skip; f && f->start < e && cur < e; f = f->next) {
 		if (f->end <= cur)
 			continue;
 		if (f->start > cur)
@@ -525,8 +774,8 @@ static void merge_interval(struct mos_ring *r, uint64_t s, uint64_t e,
 ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
 		       uint32_t len)
 {
-	uint64_t h, s, e, cn, before = r->contig_end;
-	bool need_node;
+	uint64_t h, s, lo, e, cn, before = r->contig_end;
+	bool last = r->policy == MOS_OVERLAP_POLICY_LAST, need_node;
 	int plan;
 
 	if (!r->pool) {
@@ -538,25 +787,61 @@ ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
 		return 0;
 	e = off + len;
 	s = off > h ? off : h;  /* OLD took every write ending at or below h */
-	if (write_prepare(r, h, s, e, &need_node) < 0)
+	/* lo: the first byte that may be written; under FIRST nothing below
+	 * contig_end is */
+	lo = last || s > r->contig_end ? s : r->contig_end;
+	if (write_prepare(r, h, s, lo, e, &need_node) < 0)
 		return -1;
 
 	if (h > r->head)
-		advance_head(r, h, s);
-	for (cn = s / CHUNK; cn <= (e - 1) / CHUNK; cn++) {
+		advance_head(r, h, lo, e);
+	for (cn = lo / CHUNK; cn <= (e - 1) / CHUNK; cn++) {
 		uint8_t **slot = slot_of(r, cn);
 
-		if (!*slot) {
+		if (!*slot && chunk_stores(r, cn, lo, e)) {
 			*slot = pool_take_chunk(r->pool);
 			r->nchunks++;
 		}
 	}
-	if (r->policy == MOS_OVERLAP_POLICY_LAST)
-		copy_in(r, off, data, s, e);
-	else
-		copy_gaps(r, off, data, s, e);
+	copy_skipping(r, off, data, lo, e, last ? r->gaps : r->frags);
 	merge_interval(r, s, e, need_node);
 	return (ssize_t)(r->contig_end - before);
+}
+
+/* ---- giving up holes -------------------------------------------------- */
+
+uint64_t mos_ring_give_up(struct mos_ring *r, uint64_t upto,
+			  uint64_t *gap_bytes, bool *head_jumped)
+{
+	uint64_t grown = 0, lost = 0, e;
+	struct mos_ring_frag *f;
+	bool jumped = false;
+
+	while (r->pool && r->contig_end < upto) {
+		f = r->frags;
+		e = f && f->start < upto ? f->start : upto;
+		lost += e - r->contig_end;
+		if (!add_gap(r, r->contig_end, e)) {
+			/* no node: the head moves past the gap instead */
+			r->contig_end = e;
+			advance_head(r, e, e, e);
+			jumped = true;
+		}
+		r->contig_end = e;
+		if (f && f->start == e) {
+			grown += f->end - f->start;
+			r->contig_end = f->end;
+			r->frags = f->next;
+			pool_put_node(r->pool, f);
+		}
+	}
+	if (r->contig_end > r->high_end)
+		r->high_end = r->contig_end;
+	if (gap_bytes)
+		*gap_bytes = lost;
+	if (head_jumped)
+		*head_jumped = jumped;
+	return grown;
 }
 
 /* ---- reading --------------------------------------------------------- */
@@ -568,7 +853,10 @@ size_t mos_ring_read(const struct mos_ring *r, uint64_t off, uint8_t *buf,
 	uint64_t end = 0;
 
 	if (off >= r->head && off < r->contig_end) {
-		end = r->contig_end;
+		const struct mos_ring_frag *g = gap_after(r, off);
+
+		/* the piece between gaps holding off; nothing in a gap */
+		end = !g ? r->contig_end : g->start > off ? g->start : off;
 	} else {
 		for (f = r->frags; f && f->start <= off; f = f->next)
 			if (off < f->end)
@@ -585,16 +873,24 @@ size_t mos_ring_read(const struct mos_ring *r, uint64_t off, uint8_t *buf,
 int mos_ring_fragments(const struct mos_ring *r, struct tcp_ring_fragment *out,
 		       int max, int *total)
 {
-	const struct mos_ring_frag *f;
+	const struct mos_ring_frag *f, *g = r->gaps;
+	uint64_t cur = r->head, end;
 	int n = 0, written = 0;
 
-	if (r->contig_end > r->head) {
-		if (n < max) {
-			out[n].offset = r->head;
-			out[n].len = (uint32_t)(r->contig_end - r->head);
-			written++;
+	for (;;) {
+		end = g ? g->start : r->contig_end;
+		if (end > cur) {
+			if (n < max) {
+				out[n].offset = cur;
+				out[n].len = (uint32_t)(end - cur);
+				written++;
+			}
+			n++;
 		}
-		n++;
+		if (!g)
+			break;
+		cur = g->end;
+		g = g->next;
 	}
 	for (f = r->frags; f; f = f->next, n++) {
 		if (n < max) {

@@ -21,9 +21,21 @@
  *   stored and given back when none of its bytes is stored any more: a
  *   chunk lying wholly in a hole (chunk 10 above) has no storage.
  *
- * Invariants: head <= contig_end <= high_end <= head + capacity; every
- * byte of [head, contig_end) is stored; every fragment starts above
- * contig_end and fragments never touch each other (they are merged).
+ * Gaps (API.md 1.12): a hole that will never fill is given up with
+ * mos_ring_give_up(): contig_end moves past it and it is kept as a gap,
+ * a run of the in-order region with no storage, until the head passes it:
+ *
+ *      head     gap      contig_end
+ *        |    |<--->|        |
+ *   .....[####].....[########]......
+ *
+ * Invariants: head <= contig_end <= high_end; every byte of [head,
+ * contig_end) outside a gap is stored; gaps are sorted, lie inside
+ * [head, contig_end) and never touch each other; every fragment starts
+ * above contig_end and fragments never touch each other (they are
+ * merged); stored bytes lie inside [head, head + capacity).  Giving up a
+ * long gap may leave contig_end beyond head + capacity: the next write
+ * then moves the head (outrun) as any write past the window does.
  *
  * Writes: bytes below head are ignored; bytes already stored are kept
  * (MOS_OVERLAP_POLICY_FIRST) or replaced (MOS_OVERLAP_POLICY_LAST).  A write
@@ -34,7 +46,11 @@
  *
  * Memory: chunks and fragment nodes come from a per-context pool that grows
  * by malloc'd slabs and never shrinks until destroyed, so a warm context
- * does no malloc per packet.  The slot array of a ring lives inside
+ * does no malloc per packet.  Memory follows unread data (API.md 1.12):
+ * the owner tells a ring how far every reader has read
+ * (mos_ring_set_read_end); bytes below that are a cache, and a pool out of
+ * free chunks first takes back the storage of such bytes, from the rings
+ * drained longest ago, before it grows.  The slot array of a ring lives inside
  * struct mos_ring for capacities up to (MOS_RING_INLINE_SLOTS - 1) chunks
  * (the default rmem_size of 8192 included); larger rings malloc it once, at
  * their first stored byte.  Not thread-safe: one pool per context.
@@ -61,16 +77,21 @@ struct mos_ring_frag {
 /* All-zero = empty, no storage, no pool (writes fail with EINVAL). */
 struct mos_ring {
 	struct mos_ring_pool *pool;
-	uint64_t head;                  /* lowest offset still stored */
+	uint64_t head;                  /* lowest offset still kept */
 	uint64_t contig_end;            /* end of the in-order data */
-	uint64_t high_end;              /* end of the highest stored byte */
+	uint64_t high_end;              /* max(contig_end, highest stored) */
 	struct mos_ring_frag *frags;    /* ascending, all above contig_end */
+	struct mos_ring_frag *gaps;     /* ascending, inside the in-order */
+	struct mos_ring_frag *gaps_tail;
 	uint8_t **slots;                /* malloc'd when nslots > INLINE */
 	uint8_t *inline_slots[MOS_RING_INLINE_SLOTS];
+	struct mos_ring *dprev, *dnext; /* the pool's drained list */
+	uint64_t read_end;              /* every reader has read below it */
 	uint32_t capacity;
 	uint32_t nslots;                /* ceil(capacity / CHUNK) + 1, or 0 */
 	uint32_t nchunks;               /* chunks held now */
-	int policy;
+	uint8_t policy;
+	bool drained;                   /* on the pool's drained list */
 };
 
 /* max_bytes 0 = no limit; NULL with errno ENOMEM */
@@ -78,16 +99,27 @@ struct mos_ring_pool *mos_ring_pool_create(size_t max_bytes);
 void   mos_ring_pool_destroy(struct mos_ring_pool *p);
 /* Bytes handed out now: chunks and fragment nodes held by rings. */
 size_t mos_ring_pool_bytes(const struct mos_ring_pool *p);
+/* Bytes of chunks the pool has made (held or free): what it grew to. */
+size_t mos_ring_pool_size(const struct mos_ring_pool *p);
 
 void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
 		   uint32_t capacity, int policy);
+/* As mos_ring_init, for a stream whose first `start` bytes went by. */
+void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
+		      uint32_t capacity, int policy, uint64_t start);
 /* Return all storage; the ring is empty, offsets kept (head = contig_end). */
 void mos_ring_release(struct mos_ring *r);
-/* -1 EINVAL if capacity < high_end - head (nothing is ever dropped here);
+/* -1 EINVAL if the stored bytes span more than capacity from the head
+ * (nothing is ever dropped here);
  * -1 ENOMEM if a larger slot array cannot be allocated. */
 int  mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity);
 void mos_ring_set_policy(struct mos_ring *r, int policy);
 uint32_t mos_ring_capacity(const struct mos_ring *r);
+
+/* Every reader of the ring has read the bytes below off: their storage may
+ * be taken back when the pool needs room (the head then moves up to off,
+ * never past contig_end). */
+void mos_ring_set_read_end(struct mos_ring *r, uint64_t off);
 
 /* Lowest offset still stored. */
 uint64_t mos_ring_head(const struct mos_ring *r);
@@ -95,6 +127,21 @@ uint64_t mos_ring_head(const struct mos_ring *r);
 uint64_t mos_ring_contig_end(const struct mos_ring *r);
 /* End of the highest stored byte; contig_end if there is no fragment. */
 uint64_t mos_ring_high_end(const struct mos_ring *r);
+
+/*
+ * Give up every hole below `upto` (API.md 1.12 "Gaps"): each becomes a
+ * gap, and the fragment above it, if any, joins the in-order data.
+ * Returns the stored bytes that became in-order (>= 0); *gap_bytes = the
+ * bytes given up.  When no node for a gap can be had, the head is moved
+ * past the gap instead, so the bytes before it are lost as in outrun;
+ * *head_jumped tells (both out pointers may be NULL).
+ */
+uint64_t mos_ring_give_up(struct mos_ring *r, uint64_t upto,
+			  uint64_t *gap_bytes, bool *head_jumped);
+/* End of the run of bytes, starting at off, that can never be read: below
+ * the head or in gaps; off itself when the byte at off is readable or not
+ * yet received. */
+uint64_t mos_ring_lost_end(const struct mos_ring *r, uint64_t off);
 
 enum mos_ring_plan {
 	MOS_RING_FITS = 0,
@@ -119,13 +166,16 @@ bool mos_ring_overlaps(const struct mos_ring *r, uint64_t off, uint32_t len);
  * exhausted; nothing half-written) or EINVAL (ring has no pool). */
 ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
 		       uint32_t len);
-/* Copy up to len bytes starting at off from the stored fragment (in-order
- * region or out-of-order fragment) containing off, stopping at its end.
- * Returns bytes copied, 0 if off is not stored. */
+/* Copy up to len bytes starting at off from the stored fragment (a piece of
+ * the in-order region between gaps, or an out-of-order fragment)
+ * containing off, stopping at its end.  Returns bytes copied, 0 if off is
+ * not stored. */
 size_t mos_ring_read(const struct mos_ring *r, uint64_t off, uint8_t *buf,
 		     size_t len);
-/* Stored fragments, in-order region first (if non-empty), ascending offset.
- * Returns count written (<= max); *total (may be NULL) = number that exist. */
+/* Stored fragments, ascending offset: the pieces of the in-order region
+ * between its gaps first (a gap is never a fragment), then the
+ * out-of-order ones.  Returns count written (<= max); *total (may be NULL)
+ * = number that exist. */
 int  mos_ring_fragments(const struct mos_ring *r, struct tcp_ring_fragment *out,
 			int max, int *total);
 

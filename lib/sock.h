@@ -41,23 +41,26 @@ struct mos_filter {
 
 struct mos_flow;
 
+/* The first cache line is what a packet of a monitored flow reads of its
+ * sockets (the walk of the flow's list, the dispatch, the peek offsets);
+ * what only listeners and raw sockets use follows it. */
 struct mos_sock {
 	uint8_t type;		/* enum socket_type; MOS_SOCK_UNUSED = free */
 	bool closing;		/* listener closed: no more callbacks */
 	uint8_t stopped;	/* per-flow: bit per side, MOS_STOP_MON */
-	int next_free;
-	void *uctx;
+	int8_t policy_req[2];	/* overlap policy asked for, -1 none */
+	/* per-flow sockets */
+	int fprev, fnext;	/* the flow's sockets, listener order */
+	int listener;
 	struct mos_cbtab *cbs;	/* NULL = nothing registered */
+	struct mos_flow *flow;
+	uint64_t peek_off[2];
+	void *uctx;
+	int next_free;
 	/* listeners and raw sockets */
-	struct mos_filter syn_filter, orphan_filter, raw_filter;
 	bool buf_off[2];	/* MOS_CLIBUF/MOS_SVRBUF = 0 */
 	uint32_t buf_size[2];	/* > 0: ring capacity for future flows */
-	/* per-flow sockets */
-	struct mos_flow *flow;
-	int listener;
-	int fprev, fnext;	/* the flow's sockets, listener order */
-	uint64_t peek_off[2];
-	int8_t policy_req[2];	/* overlap policy asked for, -1 none */
+	struct mos_filter syn_filter, orphan_filter, raw_filter;
 };
 
 struct mos_sock_table {

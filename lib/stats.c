@@ -27,6 +27,9 @@ void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx)
 		   ", rst ignored %" PRIu64 "\n",
 		ctx, s->rexmit_payload, s->rexmit_ctl, s->ring_beyond,
 		s->ring_outrun, s->ring_nomem, s->rst_ignored);
+	fprintf(f, "context %d: gaps %" PRIu64 ", gap bytes %" PRIu64
+		   ", implausible acks %" PRIu64 "\n",
+		ctx, s->gaps, s->gap_bytes, s->ack_implausible);
 	if (s->route_drops || s->injected)
 		fprintf(f, "context %d: no route %" PRIu64 ", injected %" PRIu64
 			   "\n", ctx, s->route_drops, s->injected);

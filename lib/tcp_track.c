@@ -238,6 +238,51 @@ bool mos_tcp_payload_offset(const struct mos_flow *f, int receiver,
 	return true;
 }
 
+/* Offset of sequence number seq of the peer of half r, unwrapped around
+ * r's in-order end; never below it. */
+static uint64_t seq_offset(const struct mos_flow *f, int r, uint32_t seq)
+{
+	const struct mos_half *S = &f->half[!r];
+	uint64_t end = mos_tcp_rcv_end(&f->half[r]);
+	int32_t d = (int32_t)(seq - (S->isn + 1 + (uint32_t)end));
+
+	return d > 0 ? end + (uint64_t)d : end;
+}
+
+uint64_t mos_tcp_sent_end(const struct mos_flow *f, int r)
+{
+	const struct mos_half *S = &f->half[!r];
+	uint64_t e, fin;
+
+	if (!S->isn_known)
+		return mos_tcp_rcv_end(&f->half[r]);
+	e = seq_offset(f, r, S->snd_nxt);
+	if (S->fin_sent) {
+		fin = seq_offset(f, r, S->fin_seq);
+		if (fin < e)
+			e = fin;
+	}
+	return e;
+}
+
+bool mos_tcp_ack_offset(const struct mos_flow *f, int s,
+			const struct mos_pkt *p, uint64_t *off)
+{
+	const struct mos_half *S = &f->half[!s];
+	uint64_t fin;
+
+	if (!(p->flags & MOS_TH_ACK) || (p->flags & MOS_TH_RST) ||
+	    !S->isn_known)
+		return false;
+	*off = seq_offset(f, s, p->ack);
+	if (S->fin_sent) {
+		fin = seq_offset(f, s, S->fin_seq);
+		if (*off > fin)
+			*off = fin;
+	}
+	return *off > mos_tcp_rcv_end(&f->half[s]);
+}
+
 static bool done(uint8_t st, int tw_interval)
 {
 	return st == TCP_CLOSED || (st == TCP_TIME_WAIT && tw_interval == 0);

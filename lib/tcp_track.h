@@ -30,6 +30,14 @@ void mos_tcp_receiver_update(struct mos_flow *f, int receiver,
 bool mos_tcp_payload_offset(const struct mos_flow *f, int receiver,
 			    const struct mos_pkt *p, uint64_t *off,
 			    uint32_t *skip);
+/* Stream offset, in half r's ring, past the last byte its peer has been
+ * seen to send (its FIN excluded): the stream's length as seen. */
+uint64_t mos_tcp_sent_end(const struct mos_flow *f, int r);
+/* The offset in the ring of half s (the sender of p) up to which p
+ * acknowledges (an ACK of the peer's FIN counts up to the FIN); false
+ * unless that is past the in-order end. */
+bool mos_tcp_ack_offset(const struct mos_flow *f, int s,
+			const struct mos_pkt *p, uint64_t *off);
 /* In-order end of what the half has received. */
 uint64_t mos_tcp_rcv_end(const struct mos_half *h);
 /* Both halves are done (1.10). */

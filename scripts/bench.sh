@@ -1,69 +1,287 @@
 #!/bin/sh
-# bench.sh [BUILDDIR] [FLOWS] -- midstat and mos-flowdump against tshark and
-# tcpflow on one capture, in one run: packets per second and peak memory,
-# as ratios; then memory per tracked flow from two capture sizes.
+# bench.sh BUILDDIR -- the benchmark behind `make bench` (README,
+# Benchmarks).  Run it through `make bench`, which installs the peers
+# (scripts/bench-deps.sh) and builds bench/ first.
 #
-# The capture is the corpus's many_flows case (FLOWS short connections, all
-# open at once), made by ../shared/corpus/gen-crafted.py.
+# Generates (once) a capture of BENCH_FLOWS flows open at once with
+# bench/gencap, then prints one table: median wall time over BENCH_RUNS
+# runs, packets/s, peak RSS, and ratios against libnids and against the
+# read+copy floor, for the libpcap floor, libnids, tcpflow, libmos through
+# its public API (bench/mosbench), mos-flowdump, a plain DPDK loop against
+# libmos inline, and one context against two.  Every libmos row holds
+# bytes delivered plus bytes reported lost against the generator's truth
+# and prints FAIL when they differ; then the script exits 1.
+#
+# Environment (all optional):
+#   BENCH_FLOWS=20000   flows in the capture
+#   BENCH_SCALE=1       bytes per flow (1: ~1M frames, ~590 MB)
+#   BENCH_SEED=1        generator seed
+#   BENCH_V6=5          percent of IPv6 flows
+#   BENCH_RUNS=5        runs per row (the median is shown)
+#   BENCH_DIR=...       capture and scratch, default /dev/shm/libmos-bench
+#   BENCH_RMEM="262144 8192"   rmem_size values for the libmos rows
+#   BENCH_SKIP=""       rows to leave out: any of tcpflow flowdump dpdk
+#                       cores csum slope
+#   BENCH_PERF=0        1: perf record the first libmos row into
+#                       BENCH_DIR/perf.txt
+# A quick run: make bench BENCH_FLOWS=2000 BENCH_SCALE=0.1
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-"$top/build"}
-flows=${2:-10000}
-corpus=${MOS_CORPUS:-"$top/../shared/corpus"}
-work="$build/bench"
-mkdir -p "$work"
+build=$(cd "${1:?usage: bench.sh BUILDDIR}" && pwd)
+flows=${BENCH_FLOWS:-20000}
+scale=${BENCH_SCALE:-1}
+seed=${BENCH_SEED:-1}
+v6=${BENCH_V6:-5}
+runs=${BENCH_RUNS:-5}
+rmems=${BENCH_RMEM:-"262144 8192"}
+skip=" ${BENCH_SKIP:-} "
+if [ -z "${BENCH_DIR:-}" ]; then
+	BENCH_DIR=/dev/shm/libmos-bench
+	mkdir -p "$BENCH_DIR" 2>/dev/null || BENCH_DIR="$build/bench/data"
+fi
+dir=$BENCH_DIR
+mkdir -p "$dir"
+bin="$build/bench"
+time_bin=/usr/bin/time
+tag=$$
+fail=0
 
-gen() {	# gen N -> path of a many_flows capture with N flows
-	d="$work/n$1"
-	[ -f "$d/many_flows.pcap" ] ||
-		/usr/bin/python3 "$corpus/gen-crafted.py" --outdir "$d" \
-			--cases many_flows --many-flows "$1" >/dev/null
-	echo "$d/many_flows.pcap"
+skipped() { case $skip in *" $1 "*) return 0 ;; esac; return 1; }
+
+# --- the capture: made once per set of generator arguments
+capture() {	# capture FLOWS -> sets cap and truth
+	cap="$dir/cap-n$1-s$scale-S$seed-v$v6.pcap"
+	truth="${cap%.pcap}.truth"
+	if [ ! -f "$cap" ] || [ ! -f "$truth" ]; then
+		echo "generating $cap ..." >&2
+		"$bin/gencap" -n "$1" -s "$scale" -S "$seed" -6 "$v6" \
+			-o "$cap" -t "$truth"
+	fi
+}
+tv() { awk -v k="$1" '$1 == k { print $2 }' "$truth"; }
+capture "$flows"
+T_FLOWS=$(tv flows); T_FRAMES=$(tv frames)
+T_C2S=$(tv c2s_bytes); T_S2C=$(tv s2c_bytes)
+T_C2S4=$(tv c2s_bytes_v4); T_S2C4=$(tv s2c_bytes_v4); T_FLOWS4=$(tv flows_v4)
+size=$(stat -c %s "$cap")
+
+# --- configurations for bench/mosbench
+pcap_conf() {	# pcap_conf FILE CSUM RMEM MASK
+	cat >"$1" <<CONF
+mos = { io = "pcap"; forward = false; mos_log = ""; tcp_timeout = 0;
+  verify_checksums = $2; rmem_size = $3; max_concurrency = $((flows > 100000 ? flows : 100000));
+  ports = ( { name = "cap"; core_mask = $4; pcap_file = "$cap"; } ); };
+CONF
+}
+dpdk_conf() {	# dpdk_conf FILE
+	cat >"$1" <<CONF
+mos = { io = "dpdk"; forward = true; mos_log = ""; tcp_timeout = 0;
+  verify_checksums = false; rmem_size = 262144; max_concurrency = $((flows > 100000 ? flows : 100000));
+  dpdk = { hugepages = false; memory_mb = 1024; file_prefix = "bench-mos-$tag"; };
+  ports = ( { name = "cap"; core_mask = 0x1; vdev = "net_pcap0,rx_pcap=$cap"; },
+            { name = "out"; core_mask = 0x1; vdev = "net_pcap1,tx_pcap=/dev/null"; } );
+  nic_forward_table = ( [ "cap", "out" ] ); };
+CONF
 }
 
-measure() {	# measure NAME CMD... -> "NAME seconds peak_kB"
-	name=$1; shift
-	best=""
-	for i in 1 2 3; do
-		/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>&1
-		read -r s kb <"$work/time"
-		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then
-			best=$s; peak=$kb
+# --- checks: each prints "ok" or what differs, from one run's output
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
+check_mos() {	# check_mos OUT: delivered + lost == truth, every flow ended
+	c=$(field c2s_bytes "$1"); s=$(field s2c_bytes "$1")
+	lc=$(field c2s_lost "$1"); ls=$(field s2c_lost "$1")
+	e=$(field errors "$1"); f=$(field flows "$1")
+	if [ -z "$c" ]; then echo "no output"; return; fi
+	if [ $((c + lc)) -ne "$T_C2S" ] || [ $((s + ls)) -ne "$T_S2C" ] ||
+	   [ "$e" -ne 0 ] || [ "$f" -ne "$T_FLOWS" ]; then
+		echo "got c2s $c+$lc s2c $s+$ls flows $f errors $e"
+	elif [ $((lc + ls)) -ne 0 ]; then
+		echo "ok, lost $((lc + ls))"
+	else
+		echo ok
+	fi
+}
+check_nids() {	# libnids follows IPv4 flows only
+	c=$(field c2s_bytes "$1"); s=$(field s2c_bytes "$1"); f=$(field flows "$1")
+	if [ "$c" = "$T_C2S4" ] && [ "$s" = "$T_S2C4" ] && [ "$f" = "$T_FLOWS4" ]; then
+		echo "ok (IPv4)"
+	else
+		echo "got c2s $c s2c $s flows $f"
+	fi
+}
+check_frames() {	# check_frames KEY OUT
+	n=$(field "$1" "$2")
+	[ "$n" = "$T_FRAMES" ] && echo ok || echo "got $n frames"
+}
+check_copy() {
+	n=$(field payload_bytes "$1")
+	[ "$n" -ge $((T_C2S + T_S2C)) ] && echo ok || echo "only $n payload bytes"
+}
+check_flowdump() {	# summary.txt of mos-flowdump
+	c=$(awk '$1 == "bytes_a_to_b" { print $2 }' "$1/summary.txt" 2>/dev/null)
+	s=$(awk '$1 == "bytes_b_to_a" { print $2 }' "$1/summary.txt" 2>/dev/null)
+	[ "$c" = "$T_C2S" ] && [ "$s" = "$T_S2C" ] && echo ok ||
+		echo "got c2s ${c:-?} s2c ${s:-?}"
+}
+check_tcpflow() {	# bytes of all flow files
+	n=$(find "$1" -type f ! -name report.xml ! -name alerts.txt -printf '%s\n' |
+		awk '{ s += $1 } END { printf "%d", s }')
+	[ "$n" = $((T_C2S + T_S2C)) ] && echo ok || echo "got $n bytes"
+}
+
+# --- one row: ROW-ID LABEL STRICT PREP CHECK CMD...
+# PREP runs untimed before each run (e.g. emptying an output directory);
+# CHECK gets the run's stdout file (or the output dir) and prints "ok...".
+# STRICT=1 makes a mismatch a FAIL (libmos rows).
+results="$dir/results.$tag"
+: >"$results"
+row() {
+	id=$1 label=$2 strict=$3 prep=$4 chk=$5
+	shift 5
+	i=0 verdict=ok
+	: >"$dir/times.$tag"
+	while [ "$i" -lt "$runs" ]; do
+		$prep
+		t0=$(date +%s%N)
+		if ! "$time_bin" -f %M -o "$dir/rss.$tag" "$@" >"$dir/out.$tag" 2>"$dir/err.$tag"; then
+			verdict="exit status $(tail -n 1 "$dir/err.$tag")"
 		fi
+		t1=$(date +%s%N)
+		rss=$(tail -n 1 "$dir/rss.$tag")
+		echo "$(((t1 - t0) / 1000)) $rss" >>"$dir/times.$tag"
+		if [ "$verdict" = ok ] || [ "${verdict#ok}" != "$verdict" ]; then
+			verdict=$($chk "$chkarg")
+		fi
+		i=$((i + 1))
 	done
-	echo "$name $best $peak"
-}
-
-pcap=$(gen "$flows")
-pkts=$(tshark -r "$pcap" -T fields -e frame.number 2>/dev/null | wc -l)
-echo "capture: $pcap ($pkts packets, $flows flows)"
-{
-	measure midstat "$build/utils/midstat" -r "$pcap"
-	measure mos-flowdump "$build/utils/mos-flowdump" -r "$pcap" -o "$work/fd"
-	measure tshark-conv tshark -q -z conv,tcp -r "$pcap"
-	rm -rf "$work/tcpflow"; mkdir -p "$work/tcpflow"
-	measure tcpflow tcpflow -r "$pcap" -o "$work/tcpflow"
-} >"$work/results"
-awk -v p="$pkts" '
-	{ name[NR] = $1; s[NR] = $2; kb[NR] = $3 }
-	END {
-		for (i = 1; i <= NR; i++) if (name[i] == "tshark-conv") t = i
-		printf "%-13s %10s %12s %10s %12s\n", "program", "seconds", "packets/s", "peak MB", "pps vs tshark"
-		for (i = 1; i <= NR; i++) {
-			pps = s[i] > 0 ? p / s[i] : 0
-			tp = s[t] > 0 ? p / s[t] : 0
-			printf "%-13s %10.3f %12.0f %10.1f %12.2f\n", name[i], s[i], pps, kb[i] / 1024, tp ? pps / tp : 0
-		}
-	}' "$work/results"
-
-# memory per tracked flow: the slope of peak memory between two sizes
-small=$((flows / 4))
-pcap_s=$(gen "$small")
-for prog in midstat mos-flowdump; do
-	case $prog in
-	midstat) a=$(measure x "$build/utils/midstat" -r "$pcap_s"); b=$(measure x "$build/utils/midstat" -r "$pcap") ;;
-	*) a=$(measure x "$build/utils/mos-flowdump" -r "$pcap_s" -o "$work/fd1"); b=$(measure x "$build/utils/mos-flowdump" -r "$pcap" -o "$work/fd2") ;;
+	case $verdict in
+	ok*) ;;
+	*) if [ "$strict" = 1 ]; then verdict="FAIL: $verdict"; fail=1
+	   else verdict="differs: $verdict"; fi ;;
 	esac
-	echo "$a $b" | awk -v n1="$small" -v n2="$flows" -v prog="$prog" \
-		'{ printf "%s: %.0f bytes of peak memory per tracked flow (%d -> %d flows)\n", prog, ($6 - $3) * 1024 / (n2 - n1), n1, n2 }'
+	# median wall (µs) and median peak RSS (KiB)
+	w=$(awk '{ print $1 }' "$dir/times.$tag" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	r=$(awk '{ print $2 }' "$dir/times.$tag" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+	printf '%s\t%s\t%s\t%s\t%s\n' "$id" "$w" "$r" "$label" "$verdict" >>"$results"
+	echo "  $label: $(awk -v w="$w" 'BEGIN { printf "%.3f s", w / 1e6 }') $verdict" >&2
+}
+none() { :; }
+chkarg=
+out="$dir/out.$tag"
+
+echo "capture: $cap" >&2
+echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4), frames $T_FRAMES, c2s $T_C2S, s2c $T_S2C bytes" >&2
+
+chkarg=$out
+row read "(a) libpcap read loop" 0 none "check_frames frames" "$bin/pcapfloor" read "$cap"
+row floor "(b) read + copy payloads (floor)" 0 none check_copy "$bin/pcapfloor" copy "$cap"
+row nids "(c) libnids 1.26, csum off" 0 none check_nids "$bin/nidsbench" "$cap" "$flows"
+if ! skipped tcpflow; then
+	tf="$dir/tcpflow.$tag"
+	tf_prep() { rm -rf "$tf"; mkdir -p "$tf"; }
+	chkarg=$tf
+	row tcpflow "(d) tcpflow to tmpfs" 0 tf_prep check_tcpflow tcpflow -r "$cap" -o "$tf"
+	rm -rf "$tf"
+fi
+chkarg=$out
+first=
+for rmem in $rmems; do
+	pcap_conf "$dir/off-$rmem.$tag.conf" false "$rmem" 0x1
+	[ -n "$first" ] || first="$dir/off-$rmem.$tag.conf"
+	row "mos-off-$rmem" "(e) libmos API, csum off, rmem $rmem" 1 none check_mos \
+		"$bin/mosbench" "$dir/off-$rmem.$tag.conf"
+	# checksums cost the same per byte whatever the ring size: once
+	if ! skipped csum && [ "$rmem" = "${rmems%% *}" ]; then
+		pcap_conf "$dir/on-$rmem.$tag.conf" true "$rmem" 0x1
+		row "mos-on-$rmem" "(e) libmos API, csum on, rmem $rmem" 1 none check_mos \
+			"$bin/mosbench" "$dir/on-$rmem.$tag.conf"
+	fi
 done
+if ! skipped flowdump; then
+	fd="$dir/flowdump.$tag"
+	fd_prep() { rm -rf "$fd"; }
+	chkarg=$fd
+	row flowdump "(f) mos-flowdump to tmpfs" 1 fd_prep check_flowdump \
+		"$build/utils/mos-flowdump" -r "$cap" -o "$fd"
+	rm -rf "$fd"
+	chkarg=$out
+fi
+if ! skipped dpdk; then
+	dpdk_conf "$dir/dpdk.$tag.conf"
+	dpdk_clean() { rm -rf "/var/run/dpdk/bench-plain-$tag" "/var/run/dpdk/bench-mos-$tag"; }
+	row plain "(g) plain DPDK rx->tx loop" 0 dpdk_clean "check_frames plainfwd:" \
+		"$bin/plainfwd" 0.5 "$T_FRAMES" -l 0 --no-huge -m 1024 --no-pci \
+		--file-prefix="bench-plain-$tag" --log-level=error \
+		--vdev="net_pcap0,rx_pcap=$cap" --vdev=net_pcap1,tx_pcap=/dev/null
+	row dpdk "(g) libmos inline on DPDK, csum off" 1 dpdk_clean check_mos \
+		"$bin/mosbench" "$dir/dpdk.$tag.conf"
+	dpdk_clean
+fi
+cores=$(nproc)
+if ! skipped cores && [ "$cores" -ge 2 ]; then
+	rmem1=${rmems%% *}
+	pcap_conf "$dir/two.$tag.conf" false "$rmem1" 0x3
+	row two "(h) libmos API, 2 contexts (0x3)" 1 none check_mos \
+		"$bin/mosbench" "$dir/two.$tag.conf"
+fi
+
+# --- the table
+echo
+echo "capture: $cap ($(awk -v b="$size" 'BEGIN { printf "%.0f MB", b / 1e6 }'), seed $seed, scale $scale)"
+echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4, IPv6 $((T_FLOWS - T_FLOWS4))), frames $T_FRAMES, stream bytes c2s $T_C2S s2c $T_S2C (IPv4: c2s $T_C2S4 s2c $T_S2C4)"
+echo "median of $runs runs, whole process; x libnids = packets/s / libnids's; x floor = wall / floor's wall; machine: $cores cores, $(uname -r)"
+awk -F '\t' -v frames="$T_FRAMES" '
+	{ id[NR] = $1; w[NR] = $2; r[NR] = $3; label[NR] = $4; v[NR] = $5; at[$1] = NR }
+	END {
+		printf "%-40s %8s %10s %8s %8s %8s %8s  %-12s %s\n", "row", "wall s", "pkts/s",
+			"RSS MiB", "x nids", "RSS/nids", "x floor", "other", "check"
+		n = at["nids"]; f = at["floor"]; p = at["plain"]; one = ""
+		for (i = 1; i <= NR; i++) if (id[i] ~ /^mos-off-/) { one = i; break }
+		for (i = 1; i <= NR; i++) {
+			pps = w[i] > 0 ? frames / (w[i] / 1e6) : 0
+			other = ""
+			if (id[i] == "dpdk" && p) other = sprintf("%.2fx plain", w[p] / w[i])
+			if (id[i] == "two" && one) other = sprintf("%.2fx 1 ctx", w[one] / w[i])
+			printf "%-40s %8.3f %10.0f %8.1f %8s %8s %8s  %-12s %s\n", label[i], w[i] / 1e6, pps,
+				r[i] / 1024,
+				n ? sprintf("%.2f", w[n] / w[i]) : "-",
+				n ? sprintf("%.2f", r[i] / r[n]) : "-",
+				f ? sprintf("%.2f", w[i] / w[f]) : "-", other, v[i]
+		}
+	}' "$results"
+
+# --- memory per tracked flow: peak RSS slope between two flow counts
+if ! skipped slope && [ "$flows" -ge 2 ]; then
+	half=$((flows / 2))
+	big_cap=$cap
+	capture "$half"
+	pcap_conf "$dir/half.$tag.conf" false "${rmems%% *}" 0x1
+	for prog in mos nids; do
+		if [ $prog = mos ]; then
+			"$time_bin" -f %M -o "$dir/rss.$tag" "$bin/mosbench" "$dir/half.$tag.conf" >/dev/null
+			a=$(tail -n 1 "$dir/rss.$tag")
+			b=$(awk -F '\t' '$1 ~ /^mos-off-/ { print $3; exit }' "$results")
+			name="libmos (rmem ${rmems%% *})"
+		else
+			"$time_bin" -f %M -o "$dir/rss.$tag" "$bin/nidsbench" "$cap" "$flows" >/dev/null
+			a=$(tail -n 1 "$dir/rss.$tag")
+			b=$(awk -F '\t' '$1 == "nids" { print $3 }' "$results")
+			name="libnids"
+		fi
+		awk -v a="$a" -v b="$b" -v n1="$half" -v n2="$flows" -v name="$name" 'BEGIN {
+			printf "memory per tracked flow, %s: %.0f bytes (peak RSS %d -> %d flows)\n",
+				name, (b - a) * 1024 / (n2 - n1), n1, n2 }'
+	done
+	cap=$big_cap
+fi
+
+if [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF:-0}" != 0 ]; then
+	perf record -q -g -o "$dir/perf.data" "$bin/mosbench" "$first" >/dev/null 2>&1
+	perf report -i "$dir/perf.data" --stdio --no-children --percent-limit 0.5 \
+		--sort symbol -g none 2>/dev/null >"$dir/perf.txt"
+	echo "perf report of the first libmos row: $dir/perf.txt"
+fi
+
+rm -f "$dir"/*."$tag" "$dir"/*."$tag".conf
+if [ "$fail" != 0 ]; then
+	echo "bench: FAIL: a libmos row did not account for every byte of the truth" >&2
+	exit 1
+fi

@@ -2,12 +2,15 @@
  * midstat -- the connections passing by, like netstat for a middlebox
  * (API.md 5.1).
  *
- *   midstat [-f mos.conf | -r capture.pcap] [-c cores]
+ *   midstat [-f mos.conf | -r capture.pcap] [-c cores] [-b bytes]
  *
  * Once a second (context 0's timer, on the capture's clock when reading
  * a file) it prints the connections being tracked with both endpoints'
  * emulated TCP states; at the end it prints every connection seen, with
- * the state each end was left in.
+ * the state each end was left in and the bytes each end sent that the
+ * monitor missed (a capture or mirror port dropped them): mtcp_peek()
+ * reports those as negative counts, so both streams are read and thrown
+ * away as they arrive, which keeps the rings empty.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,12 +30,19 @@
 #include "mos_notify.h"
 
 #define ADDR_LEN 64
+#define SCRATCH 16384		/* peeked bytes are only counted */
+/* As mos-flowdump's: a ring as small as mos.conf's default would count
+ * bytes as missed that were in the capture but arrived too far past a
+ * hole to be kept.  Rings are drained as data arrives, so only bytes
+ * held behind a hole take memory. */
+#define DEFAULT_RING (1 << 20)
 
 struct conn {
 	int sock;
 	uint64_t seq;			/* order of appearance */
 	char addr[2][ADDR_LEN];		/* client, server */
 	int state[2];
+	uint64_t missed[2];		/* by sending end: [0] client */
 	struct conn *prev, *next;
 };
 
@@ -48,6 +58,7 @@ static struct core_list lists[MOS_APP_CORES];
 static struct conn *finished;
 static pthread_mutex_t finished_lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile sig_atomic_t fatal;
+static int ring_bytes = DEFAULT_RING;
 
 static const char *state_name(int st)
 {
@@ -142,6 +153,32 @@ static void on_state(mctx_t mctx, int sock, int side, event_t ev,
 	pthread_mutex_unlock(&lists[mctx->cpu].lock);
 }
 
+/* Read `side`'s ring to its end; ring MOS_SIDE_SVR holds what the client
+ * sent.  Only the losses matter, but reading is what reveals them. */
+static void drain(mctx_t mctx, int sock, int side, struct conn *c)
+{
+	char buf[SCRATCH];
+	ssize_t n;
+
+	while ((n = mtcp_peek(mctx, sock, side, buf, sizeof(buf))) != 0) {
+		if (n > 0)
+			continue;
+		if (errno != ENODATA)
+			return;	/* not a loss: nothing more to count */
+		c->missed[!side] += (uint64_t)-n;
+	}
+}
+
+static void on_data(mctx_t mctx, int sock, int side, event_t ev,
+		    filter_arg_t *arg)
+{
+	struct conn *c = mtcp_get_uctx(mctx, sock);
+
+	(void)ev, (void)arg;
+	if (c && (side == MOS_SIDE_CLI || side == MOS_SIDE_SVR))
+		drain(mctx, sock, side, c);
+}
+
 static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 		   filter_arg_t *arg)
 {
@@ -151,6 +188,9 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 	(void)side, (void)ev, (void)arg;
 	if (!c)
 		return;		/* the second delivery finds nothing */
+	/* holes left at the end are given up now: count them */
+	drain(mctx, sock, MOS_SIDE_CLI, c);
+	drain(mctx, sock, MOS_SIDE_SVR, c);
 	mtcp_set_uctx(mctx, sock, NULL);
 	pthread_mutex_lock(&l->lock);
 	if (c->prev)
@@ -207,21 +247,25 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 static int setup(mctx_t mctx, void *arg)
 {
 	int sock = mtcp_socket(mctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
-	int zero = 0;
 
 	(void)arg;
 	if (sock < 0) {
 		perror("midstat: mtcp_socket");
 		return -1;
 	}
-	/* states only: no byte streams */
-	if (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIBUF, &zero,
-			    sizeof(zero)) < 0 ||
-	    mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &zero,
-			    sizeof(zero)) < 0)
-		perror("midstat: warning: cannot switch receive buffers off");
+	if (mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_CLIBUF, &ring_bytes,
+			    sizeof(ring_bytes)) < 0 ||
+	    mtcp_setsockopt(mctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &ring_bytes,
+			    sizeof(ring_bytes)) < 0) {
+		perror("midstat: MOS_CLIBUF");
+		return -1;
+	}
 	if (mtcp_register_callback(mctx, sock, MOS_ON_CONN_START, MOS_HK_SND,
 				   on_start) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_CONN_NEW_DATA, MOS_NULL,
+				   on_data) < 0 ||
+	    mtcp_register_callback(mctx, sock, MOS_ON_ERROR, MOS_NULL,
+				   on_data) < 0 ||
 	    mtcp_register_callback(mctx, sock, MOS_ON_CONN_END, MOS_HK_SND,
 				   on_end) < 0 ||
 	    mtcp_register_callback(mctx, sock, MOS_ON_TCP_STATE_CHANGE,
@@ -250,7 +294,23 @@ static int cmp_conn(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Every connection seen, in order of appearance, with final states. */
+static void print_final_header(void)
+{
+	printf("%-5s %-3s %-21s %-12s %-21s %-12s %10s %10s\n", "Proto", "CPU",
+	       "Client Address", "Client State", "Server Address",
+	       "Server State", "Cli Missed", "Svr Missed");
+}
+
+static void print_final_conn(const struct conn *c)
+{
+	printf("%-5s %-3d %-21s %-12s %-21s %-12s %10llu %10llu\n", "tcp", 0,
+	       c->addr[0], state_name(c->state[0]), c->addr[1],
+	       state_name(c->state[1]), (unsigned long long)c->missed[0],
+	       (unsigned long long)c->missed[1]);
+}
+
+/* Every connection seen, in order of appearance, with final states and
+ * missed bytes. */
 static void print_final(void)
 {
 	struct conn *c, **v;
@@ -265,9 +325,9 @@ static void print_final(void)
 	for (i = 0, c = finished; c; c = c->next)
 		v[i++] = c;
 	qsort(v, n, sizeof(*v), cmp_conn);
-	print_header();
+	print_final_header();
 	for (i = 0; i < n; i++)
-		print_conn(v[i], 0);
+		print_final_conn(v[i]);
 	free(v);
 	while (finished) {
 		c = finished;
@@ -278,7 +338,8 @@ static void print_final(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: midstat [-f mos.conf | -r capture.pcap] [-c cores]\n");
+	fprintf(f, "usage: midstat [-f mos.conf | -r capture.pcap] [-c cores] "
+		   "[-b bytes]\n");
 }
 
 int main(int argc, char **argv)
@@ -287,14 +348,19 @@ int main(int argc, char **argv)
 	const char *tmpconf = NULL;
 	int opt, i, want = 0, rc;
 
-	while ((opt = getopt(argc, argv, "f:r:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "f:r:c:b:h")) != -1) {
 		switch (opt) {
 		case 'f': conf = optarg; break;
 		case 'r': capture = optarg; break;
 		case 'c': want = atoi(optarg); break;
+		case 'b': ring_bytes = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stdout); return 0;	/* as mOS did */
 		}
+	}
+	if (ring_bytes <= 0) {
+		usage(stderr);
+		return 2;
 	}
 	if (capture && !(tmpconf = mos_capture_config("midstat", capture)))
 		return 1;

@@ -9,7 +9,12 @@
  * reads it, read with mtcp_peek() on MOS_ON_CONN_NEW_DATA (and on
  * MOS_ON_ERROR, before bytes would be overwritten); OUTDIR/flows.tsv and
  * OUTDIR/summary.txt index them.  The layout is the capture corpus's, so
- * `diff -r EXPECTED OUTDIR` is the test.
+ * `diff -r -x gaps.tsv EXPECTED OUTDIR` is the test.
+ *
+ * Each byte is written at its stream offset, so bytes mtcp_peek() reports
+ * lost (a gap, or outrun) stay a sparse hole, as tcpflow leaves them, and
+ * OUTDIR/gaps.tsv lists them: a user sees both where and how much is
+ * missing without the stream files changing shape.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,10 +39,17 @@
 #define DEFAULT_RING (1u << 20)
 #define FLUSH_AT 65536		/* bytes kept per side before writing */
 
+/* A run of bytes mtcp_peek() reported lost, at stream offsets. */
+struct loss {
+	uint64_t off, len;
+};
+
 struct flow_rec {
 	char name[2][NAME_MAX_LEN];	/* [CLI]: client-to-server file */
 	uint64_t bytes[2];		/* by sending side */
 	uint64_t lost[2];
+	struct loss *loss[2];		/* in stream order */
+	size_t nloss[2], loss_cap[2];
 	bool dirty[2];			/* last-wins rewrite pending */
 	bool created[2];		/* its file exists */
 	char *pend[2];			/* read, not yet written */
@@ -137,23 +149,93 @@ static int open_stream(const char *name, int flags)
 	return open(path, flags, 0644);
 }
 
-/* Write what is pending for `sender`'s file; the first write creates it. */
+/* Where `sender`'s stream is up to: the next byte's stream offset. */
+static uint64_t stream_end(const struct flow_rec *r, int sender)
+{
+	return r->bytes[sender] + r->lost[sender];
+}
+
+static int write_at(int fd, const char *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Write what is pending for `sender`'s file at its stream offset (the
+ * buffer never spans a loss: note_loss() flushes first); the first write
+ * creates the file. */
 static void flush_side(struct flow_rec *r, int sender)
 {
 	int fd, flags = O_WRONLY | O_CREAT;
+	uint64_t at = stream_end(r, sender) - r->npend[sender];
 
-	flags |= r->created[sender] ? O_APPEND : O_TRUNC;
+	flags |= r->created[sender] ? 0 : O_TRUNC;
 	if (r->created[sender] && !r->npend[sender])
 		return;
 	fd = open_stream(r->name[sender], flags);
-	if (fd < 0 || (r->npend[sender] &&
-		       write(fd, r->pend[sender], r->npend[sender]) !=
-			       (ssize_t)r->npend[sender]))
+	if (fd < 0 ||
+	    write_at(fd, r->pend[sender], r->npend[sender], at) < 0)
 		fail(r->name[sender]);
 	if (fd >= 0)
 		close(fd);
 	r->created[sender] = true;
 	r->npend[sender] = 0;
+}
+
+/* A stream that ends in a loss must still be as long as the stream was:
+ * the hole at its end is part of it. */
+static void finish_side(struct flow_rec *r, int sender)
+{
+	int fd;
+
+	flush_side(r, sender);
+	if (!r->lost[sender])
+		return;
+	fd = open_stream(r->name[sender], O_WRONLY);
+	if (fd < 0 || ftruncate(fd, (off_t)stream_end(r, sender)) < 0)
+		fail(r->name[sender]);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Record `n` bytes lost at the current end of `sender`'s stream; a loss
+ * right after another (outrun then a gap, two gaps in a row) is one run. */
+static void note_loss(struct flow_rec *r, int sender, uint64_t n)
+{
+	uint64_t at = stream_end(r, sender);
+	size_t k = r->nloss[sender];
+	struct loss *v = r->loss[sender];
+
+	flush_side(r, sender);
+	r->lost[sender] += n;
+	if (k && v[k - 1].off + v[k - 1].len == at) {
+		v[k - 1].len += n;
+		return;
+	}
+	if (k == r->loss_cap[sender]) {
+		size_t cap = k ? 2 * k : 4;
+
+		v = realloc(v, cap * sizeof(*v));
+		if (!v) {
+			fail("realloc");
+			return;
+		}
+		r->loss[sender] = v;
+		r->loss_cap[sender] = cap;
+	}
+	v[k].off = at;
+	v[k].len = n;
+	r->nloss[sender] = k + 1;
 }
 
 /* Read what the flow's `side` ring holds past this socket's offset:
@@ -188,7 +270,7 @@ static void drain(mctx_t mctx, int sock, int side, struct flow_rec *r)
 				fail("mtcp_peek");
 				break;
 			}
-			r->lost[sender] += (uint64_t)-n;
+			note_loss(r, sender, (uint64_t)-n);
 			continue;
 		}
 		r->npend[sender] += (size_t)n;
@@ -276,7 +358,7 @@ static void on_pkt_rcv(mctx_t mctx, int sock, int side, event_t ev,
 	flush_side(r, !side);
 	if (mtcp_getlastpkt(mctx, sock, side, &pi) < 0 || !pi.payloadlen)
 		return;
-	written = r->bytes[!side] + r->lost[!side];
+	written = stream_end(r, !side);
 	end = pi.offset + pi.payloadlen < written ? pi.offset + pi.payloadlen
 						  : written;
 	fd = open_stream(r->name[!side], O_WRONLY);
@@ -303,7 +385,7 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 	drain(mctx, sock, MOS_SIDE_CLI, r);
 	drain(mctx, sock, MOS_SIDE_SVR, r);
 	for (int i = 0; i < 2; i++) {
-		flush_side(r, i);
+		finish_side(r, i);
 		free(r->pend[i]);
 		r->pend[i] = NULL;
 		r->cap[i] = 0;
@@ -361,13 +443,77 @@ static int cmp_rec(const void *a, const void *b)
 	return strcmp(x->name[0], y->name[0]);
 }
 
+/* gaps.tsv: one line per loss run, in flows.tsv's order; the flow is
+ * named by its flows.tsv first column and the side by its stream file. */
+static void print_gaps(FILE *f, const struct flow_rec *r)
+{
+	int first = strcmp(r->name[0], r->name[1]) < 0 ? 0 : 1;
+
+	for (int k = 0; k < 2; k++) {
+		int s = k ? !first : first;
+
+		for (size_t j = 0; j < r->nloss[s]; j++)
+			fprintf(f, "%s\t%s\t%llu\t%llu\n", r->name[0],
+				r->name[s],
+				(unsigned long long)r->loss[s][j].off,
+				(unsigned long long)r->loss[s][j].len);
+	}
+}
+
+static int write_gaps(struct flow_rec *const *v, size_t n)
+{
+	char path[PATH_MAX];
+	uint64_t runs = 0, bytes = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/gaps.tsv", outdir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "#flow\tstream\toffset\tlength\n");
+	for (size_t i = 0; i < n; i++) {
+		print_gaps(f, v[i]);
+		for (int s = 0; s < 2; s++) {
+			runs += v[i]->nloss[s];
+			bytes += v[i]->lost[s];
+		}
+	}
+	if (runs)
+		fprintf(stderr, "mos-flowdump: %llu bytes missed in %llu gaps "
+				"(%s)\n", (unsigned long long)bytes,
+			(unsigned long long)runs, path);
+	return fclose(f);
+}
+
+/* flows.tsv, in the corpus's order; adds up the bytes for summary.txt */
+static int write_flows(struct flow_rec *const *v, size_t n, uint64_t tot[2])
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/flows.tsv", outdir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "#a_to_b\tb_to_a\tbytes_a_to_b\tbytes_b_to_a\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s\t%s\t%llu\t%llu\n", v[i]->name[0], v[i]->name[1],
+			(unsigned long long)v[i]->bytes[0],
+			(unsigned long long)v[i]->bytes[1]);
+		tot[0] += v[i]->bytes[0];
+		tot[1] += v[i]->bytes[1];
+	}
+	return fclose(f);
+}
+
 static int write_index(void)
 {
 	struct flow_rec *r, **v;
-	uint64_t tab = 0, tba = 0;
+	uint64_t tot[2] = { 0, 0 };
 	char path[PATH_MAX];
 	size_t n = 0, i;
 	FILE *f;
+	int rc;
 
 	for (r = done_flows; r; r = r->next)
 		n++;
@@ -377,35 +523,16 @@ static int write_index(void)
 	for (i = 0, r = done_flows; r; r = r->next)
 		v[i++] = r;
 	qsort(v, n, sizeof(*v), cmp_rec);	/* bytewise, as LC_ALL=C */
-	snprintf(path, sizeof(path), "%s/flows.tsv", outdir);
-	f = fopen(path, "w");
-	if (!f) {
-		free(v);
-		return -1;
-	}
-	fprintf(f, "#a_to_b\tb_to_a\tbytes_a_to_b\tbytes_b_to_a\n");
-	for (i = 0; i < n; i++) {
-		fprintf(f, "%s\t%s\t%llu\t%llu\n", v[i]->name[0], v[i]->name[1],
-			(unsigned long long)v[i]->bytes[0],
-			(unsigned long long)v[i]->bytes[1]);
-		tab += v[i]->bytes[0];
-		tba += v[i]->bytes[1];
-		if (v[i]->lost[0] || v[i]->lost[1])
-			fprintf(stderr,
-				"mos-flowdump: %s: %llu/%llu bytes overwritten before they were read\n",
-				v[i]->name[0],
-				(unsigned long long)v[i]->lost[0],
-				(unsigned long long)v[i]->lost[1]);
-	}
+	rc = write_flows(v, n, tot) < 0 || write_gaps(v, n) < 0 ? -1 : 0;
 	free(v);
-	if (fclose(f) != 0)
+	if (rc < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/summary.txt", outdir);
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
 	fprintf(f, "flows %zu\nbytes_a_to_b %llu\nbytes_b_to_a %llu\n", n,
-		(unsigned long long)tab, (unsigned long long)tba);
+		(unsigned long long)tot[0], (unsigned long long)tot[1]);
 	return fclose(f);
 }
 
@@ -438,6 +565,8 @@ static void free_all(void)
 		struct flow_rec *r = done_flows;
 
 		done_flows = r->next;
+		free(r->loss[0]);
+		free(r->loss[1]);
 		free(r);
 	}
 	for (int i = 0; i < PAIR_BUCKETS; i++) {

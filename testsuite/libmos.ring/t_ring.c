@@ -463,8 +463,126 @@ static void test_pool_limit(void)
 static void ring_at(struct mos_ring *r, struct mos_ring_pool *p,
 		    uint32_t cap, uint64_t base)
 {
-	mos_ring_init(r, p, cap, FIRST);
-	r->head = r->contig_end = r->high_end = base;
+	mos_ring_init_at(r, p, cap, FIRST, base);
+}
+
+/* Gaps (API.md 1.12): holes given up, reads stopping at them, fragments
+ * around them, and the head jump when no node can be had. */
+static void test_gaps(void)
+{
+	struct mos_ring_pool *p = mos_ring_pool_create(0);
+	struct mos_ring r;
+	uint64_t lost = 0;
+	uint8_t buf[64];
+	bool jumped = true;
+
+	mos_ring_init(&r, p, 8192, FIRST);
+	put(&r, 0, 100, 1);
+	put(&r, 300, 100, 1);           /* hole [100, 300) */
+	put(&r, 600, 50, 1);            /* hole [400, 600) */
+	ok(mos_ring_give_up(&r, 350, &lost, &jumped) == 100 && lost == 200 &&
+	   !jumped && mos_ring_contig_end(&r) == 400,
+	   "gaps: an ack inside a fragment gives up the hole below it and "
+	   "takes the whole fragment in order");
+	ok(mos_ring_lost_end(&r, 50) == 50 && mos_ring_lost_end(&r, 100) == 300 &&
+	   mos_ring_lost_end(&r, 150) == 300 && mos_ring_lost_end(&r, 300) == 300,
+	   "gaps: lost_end runs to the end of the gap, not past stored bytes");
+	ok(mos_ring_read(&r, 50, buf, 64) == 50 &&
+	   mos_ring_read(&r, 150, buf, 64) == 0 && has(&r, 300, 100, 1),
+	   "gaps: a read stops at a gap and finds nothing inside it");
+	ok(frags_are(&r, 3, (const uint64_t[]){ 0, 100, 300, 100, 600, 50 }),
+	   "gaps: a gap is never a fragment");
+	ok(mos_ring_give_up(&r, 500, &lost, NULL) == 0 && lost == 100 &&
+	   mos_ring_contig_end(&r) == 500 &&
+	   frags_are(&r, 3, (const uint64_t[]){ 0, 100, 300, 100, 600, 50 }),
+	   "gaps: an ack inside a hole gives up only what it acknowledges");
+	ok(mos_ring_give_up(&r, 480, &lost, NULL) == 0 && lost == 0,
+	   "gaps: an old ack changes nothing");
+	mos_ring_set_policy(&r, LAST);
+	put(&r, 90, 410, 2);
+	ok(has(&r, 90, 10, 2) && has(&r, 300, 100, 2) &&
+	   mos_ring_read(&r, 100, buf, 64) == 0 &&
+	   mos_ring_read(&r, 450, buf, 64) == 0,
+	   "gaps: a late retransmission does not fill given-up bytes, even "
+	   "under the last-wins policy");
+	ok(mos_ring_give_up(&r, 600, &lost, NULL) == 50 && lost == 100 &&
+	   mos_ring_contig_end(&r) == 650 && mos_ring_lost_end(&r, 400) == 600,
+	   "gaps: a gap next to the previous one extends it");
+	mos_ring_release(&r);
+	ok(mos_ring_pool_bytes(p) == 0, "gaps: release frees gap nodes");
+	mos_ring_pool_destroy(p);
+
+	/* no room for a gap node: the head moves past the gap instead */
+	p = mos_ring_pool_create(C + NODE);
+	mos_ring_init(&r, p, 8192, FIRST);
+	put(&r, 0, 100, 1);
+	put(&r, 200, 100, 1);
+	ok(mos_ring_pool_bytes(p) == C + NODE, "gaps: pool at its limit");
+	ok(mos_ring_give_up(&r, 250, &lost, &jumped) == 100 && lost == 100 &&
+	   jumped && mos_ring_head(&r) == 200 && mos_ring_contig_end(&r) == 300 &&
+	   mos_ring_lost_end(&r, 0) == 200 && has(&r, 200, 100, 1),
+	   "gaps: without a node the head jumps past the gap, bytes after it "
+	   "kept");
+	mos_ring_release(&r);
+	mos_ring_pool_destroy(p);
+
+	/* a gap longer than the ring: the next write moves the head over it */
+	p = mos_ring_pool_create(0);
+	mos_ring_init(&r, p, 4096, FIRST);
+	put(&r, 0, 1000, 1);
+	ok(mos_ring_give_up(&r, 100000, &lost, NULL) == 0 && lost == 99000 &&
+	   has(&r, 0, 1000, 1), "gaps: a long gap keeps the bytes before it");
+	ok(put(&r, 100000, 1000, 1) == 1000 &&
+	   mos_ring_head(&r) == 101000 - 4096 &&
+	   mos_ring_lost_end(&r, 0) == 100000 && has(&r, 100000, 1000, 1) &&
+	   mos_ring_pool_bytes(p) == C + NODE,
+	   "gaps: the write after a long gap moves the head past the old bytes "
+	   "(the gap's rest is kept for peek)");
+	mos_ring_release(&r);
+	mos_ring_pool_destroy(p);
+}
+
+/* Memory follows unread data (API.md 1.12): a pool out of free chunks takes
+ * back the storage of bytes every reader has read, oldest drained ring
+ * first, before it grows; unread bytes are never taken. */
+static void test_reclaim(void)
+{
+	struct mos_ring_pool *p = mos_ring_pool_create(0);
+	struct mos_ring a, b, w;
+	size_t size;
+	uint8_t buf[8];
+
+	mos_ring_init(&a, p, 65536, FIRST);
+	mos_ring_init(&b, p, 65536, FIRST);
+	mos_ring_init(&w, p, 65536, FIRST);
+	/* fill the first slab: a and b take 8 chunks each */
+	put(&a, 0, 8 * C, 1);
+	put(&b, 0, 8 * C, 1);
+	size = mos_ring_pool_size(p);
+	ok(size == 16 * C && mos_ring_pool_bytes(p) == 16 * C,
+	   "reclaim: two rings fill one slab");
+	mos_ring_set_read_end(&b, 8 * C);       /* b drained first */
+	mos_ring_set_read_end(&a, 3 * C + 5);   /* a read in part */
+	ok(has(&a, 0, 8 * C, 1) && has(&b, 0, 8 * C, 1),
+	   "reclaim: read bytes stay readable while nothing needs room");
+	put(&w, 0, 2 * C, 1);
+	ok(mos_ring_pool_size(p) == size && mos_ring_head(&b) == 8 * C &&
+	   mos_ring_head(&a) == 0 && mos_ring_read(&b, 0, buf, 1) == 0 &&
+	   has(&w, 0, 2 * C, 1),
+	   "reclaim: a write takes back the oldest drained ring's storage "
+	   "instead of growing the pool");
+	put(&w, 2 * C, 10 * C, 1);
+	ok(mos_ring_pool_size(p) > size && mos_ring_head(&a) == 3 * C + 5 &&
+	   has(&a, 3 * C + 5, 5 * C - 5, 1),
+	   "reclaim: then the partly read ring gives its read chunks, never "
+	   "an unread byte, and the pool grows for the rest");
+	mos_ring_release(&a);
+	mos_ring_release(&b);
+	mos_ring_set_read_end(&w, 12 * C);
+	mos_ring_release(&w);
+	ok(mos_ring_pool_bytes(p) == 0, "reclaim: release leaves nothing "
+	   "held and unlinks drained rings");
+	mos_ring_pool_destroy(p);
 }
 
 static void test_large_offsets(void)
@@ -527,7 +645,7 @@ static uint64_t rnd_below(uint64_t n)
 struct model {
 	uint64_t base;          /* stream offset of index 0 */
 	size_t size;
-	uint8_t *data, *stored;
+	uint8_t *data, *stored, *gap;
 	uint64_t head, contig, high;
 	uint32_t cap;
 	int policy;
@@ -562,10 +680,10 @@ static uint64_t model_write(struct model *m, uint64_t off, const uint8_t *d,
 	if (plan == MOS_RING_OLD || plan == MOS_RING_BEYOND)
 		return 0;
 	for (b = m->head; b < nh; b++)
-		m->stored[AT(m, b)] = 0;
+		m->stored[AT(m, b)] = m->gap[AT(m, b)] = 0;
 	m->head = nh;
 	for (b = off; b < off + len; b++) {
-		if (b < m->head)
+		if (b < m->head || m->gap[AT(m, b)])
 			continue;
 		if (m->policy == LAST || !m->stored[AT(m, b)])
 			m->data[AT(m, b)] = d[b - off];
@@ -578,6 +696,46 @@ static uint64_t model_write(struct model *m, uint64_t off, const uint8_t *d,
 	if (m->contig > m->high)
 		m->high = m->contig;
 	return m->contig - before;
+}
+
+/* Give up the holes below upto: each hole byte becomes a gap byte, and a
+ * fragment reached joins the in-order data whole. */
+static uint64_t model_give_up(struct model *m, uint64_t upto, uint64_t *lost)
+{
+	uint64_t grown = 0;
+
+	*lost = 0;
+	while (m->contig < upto || (*lost && m->stored[AT(m, m->contig)])) {
+		if (m->stored[AT(m, m->contig)]) {
+			grown++;
+		} else {
+			m->gap[AT(m, m->contig)] = 1;
+			++*lost;
+		}
+		m->contig++;
+	}
+	if (m->contig > m->high)
+		m->high = m->contig;
+	return grown;
+}
+
+static uint64_t model_lost_end(const struct model *m, uint64_t off)
+{
+	uint64_t l = off > m->head ? off : m->head;
+
+	while (l < m->contig && m->gap[AT(m, l)])
+		l++;
+	return l;
+}
+
+/* End of the highest stored byte, or the head. */
+static uint64_t model_stored_end(const struct model *m)
+{
+	uint64_t b = m->high;
+
+	while (b > m->head && !m->stored[AT(m, b - 1)])
+		b--;
+	return b;
 }
 
 static bool model_overlaps(const struct model *m, uint64_t off, uint32_t len)
@@ -607,6 +765,9 @@ static size_t model_bytes(const struct model *m, size_t *nodes)
 		if (b > m->contig && !m->stored[AT(m, b - 1)])
 			(*nodes)++;
 	}
+	for (b = m->head; b < m->contig; b++)	/* one node per gap */
+		if (m->gap[AT(m, b)] && (b == m->head || !m->gap[AT(m, b - 1)]))
+			(*nodes)++;
 	return chunks * C + *nodes * NODE;
 }
 
@@ -692,11 +853,12 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 	const char *why = NULL;
 	struct mos_ring r;
 	int i, writes = 0, nomem = 0, advances = 0, beyond = 0;
-	int capchanges = 0;
+	int capchanges = 0, giveups = 0;
 
 	rng = seed;
 	m.data = malloc(m.size);
 	m.stored = calloc(m.size, 1);
+	m.gap = calloc(m.size, 1);
 	m.cap = caps[rnd_below(NCAPS)];
 	m.policy = FIRST;
 	ring_at(&r, p, m.cap, base);
@@ -714,7 +876,7 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 			break;
 		if (k < 2) {                    /* capacity change */
 			uint32_t c = caps[rnd_below(NCAPS)];
-			bool inval = c < m.high - m.head;
+			bool inval = c < model_stored_end(&m) - m.head;
 
 			errno = 0;
 			if ((mos_ring_set_capacity(&r, c) == -1) != inval ||
@@ -727,10 +889,21 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 		} else if (k < 3) {             /* release */
 			mos_ring_release(&r);
 			memset(m.stored + AT(&m, m.head), 0, m.high - m.head);
+			memset(m.gap + AT(&m, m.head), 0, m.high - m.head);
 			m.head = m.high = m.contig;
 		} else if (k < 12) {
 			m.policy = rnd_below(2) ? LAST : FIRST;
 			mos_ring_set_policy(&r, m.policy);
+		} else if (k < 24 && !limit) {  /* give up holes */
+			uint64_t upto = m.contig + rnd_below(k < 16 ? 3000
+						: 3ull * m.cap + 3000);
+			uint64_t lost, mlost, grown;
+
+			grown = mos_ring_give_up(&r, upto, &lost, NULL);
+			if (grown != model_give_up(&m, upto, &mlost) ||
+			    lost != mlost)
+				why = "give_up result";
+			giveups++;
 		} else {
 			maxlen = m.cap < 3000 ? m.cap + 10 : 3000;
 			len = 1 + (uint32_t)rnd_below(maxlen);
@@ -751,8 +924,12 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 			model_bytes(&m, &before_nodes);
 			span = off + len > m.high ? off + len : m.high;
 			span -= m.head;
-			memcpy(sd, m.data + AT(&m, m.head), span);
-			memcpy(ss, m.stored + AT(&m, m.head), span);
+			/* an undo copy is needed only where a write can fail;
+			 * give-ups (unlimited pools only) make spans long */
+			if (limit) {
+				memcpy(sd, m.data + AT(&m, m.head), span);
+				memcpy(ss, m.stored + AT(&m, m.head), span);
+			}
 			ew = model_write(&m, off, d, len);
 			need = model_bytes(&m, &after_nodes);
 			if (after_nodes < before_nodes)
@@ -786,16 +963,19 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 				e++;
 			if (n != e || memcmp(buf, m.data + AT(&m, o), n))
 				why = "random read";
+			o = o > 500 ? o - 500 : 0;
+			if (mos_ring_lost_end(&r, o) != model_lost_end(&m, o))
+				why = "lost_end";
 		}
 	}
 	mos_ring_release(&r);
 	if (!why && mos_ring_pool_bytes(p) != 0)
 		why = "release left pool bytes";
 	ok(!why, "differential seed %llu base %llu limit %zu: %d ops, %d writes"
-	   " (%d advance, %d beyond, %d enomem, %d resizes),"
+	   " (%d advance, %d beyond, %d enomem, %d resizes, %d give-ups),"
 	   " contig_end +%llu%s%s",
 	   (unsigned long long)seed, (unsigned long long)base, limit, i,
-	   writes, advances, beyond, nomem, capchanges,
+	   writes, advances, beyond, nomem, capchanges, giveups,
 	   (unsigned long long)(m.contig - base), why ? ": mismatch in " : "",
 	   why ? why : "");
 	if (limit)
@@ -803,6 +983,7 @@ static void differential(uint64_t seed, uint64_t base, size_t limit, int ops)
 		   (unsigned long long)seed);
 	free(m.data);
 	free(m.stored);
+	free(m.gap);
 	free(d);
 	free(buf);
 	free(sd);
@@ -821,6 +1002,8 @@ int main(void)
 	test_capacity();
 	test_pool_limit();
 	test_large_offsets();
+	test_gaps();
+	test_reclaim();
 	differential(1, 0, 0, 4000);
 	differential(2, 0, 3 * C + 2 * NODE, 4000);
 	differential(3, t32 - 30000, 0, 4000);

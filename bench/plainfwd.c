@@ -2,11 +2,14 @@
  * plainfwd -- the peer of the DPDK benchmark: a plain DPDK rx -> tx loop
  * (DPDK's examples/skeleton shape) over port 0 -> port 1, with no stack.
  *
- *   plainfwd IDLE-SECONDS EAL-ARGS...
+ *   plainfwd IDLE-SECONDS FRAMES EAL-ARGS...
  *
- * Forwards until no frame came for IDLE-SECONDS (the capture behind port 0
- * has ended) and prints "plainfwd: N frames in S s: P pps", S being the
- * time from the first frame to the last.
+ * Forwards until FRAMES frames have gone through (0: no count), or no
+ * frame came for IDLE-SECONDS (the capture behind port 0 has ended), and
+ * prints "plainfwd: N frames in S s: P pps", S being the time from the
+ * first frame to the last.  Knowing the count lets the process end with
+ * the last frame, as libmos does on a capture, so that whole-process times
+ * compare.
  */
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -45,16 +48,17 @@ int main(int argc, char **argv)
 	struct rte_mempool *pool;
 	struct rte_mbuf *m[BURST];
 	double secs, t0 = 0, t1 = 0, t;
-	uint64_t frames = 0;
+	uint64_t frames = 0, want;
 	int n;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: plainfwd SECONDS EAL-ARGS...\n");
+	if (argc < 4) {
+		fprintf(stderr, "usage: plainfwd SECONDS FRAMES EAL-ARGS...\n");
 		return 2;
 	}
 	secs = atof(argv[1]);
-	argv[1] = argv[0];
-	if (rte_eal_init(argc - 1, argv + 1) < 0 ||
+	want = strtoull(argv[2], NULL, 0);
+	argv[2] = argv[0];
+	if (rte_eal_init(argc - 2, argv + 2) < 0 ||
 	    rte_eth_dev_count_avail() < 2) {
 		fprintf(stderr, "plainfwd: EAL or ports (need two)\n");
 		return 1;
@@ -81,6 +85,8 @@ int main(int argc, char **argv)
 		sent = rte_eth_tx_burst(1, 0, m, got);
 		for (n = sent; n < got; n++)
 			rte_pktmbuf_free(m[n]);
+		if (want && frames >= want)
+			break;
 	}
 	t = t1 - t0;
 	printf("plainfwd: %llu frames in %.3f s: %.0f pps\n",
