@@ -56,7 +56,7 @@ static void note_read(struct mos_ctx *c, struct mos_flow *f, int side)
 			least = s->peek_off[side];
 	}
 	if (least != UINT64_MAX)
-		mos_ring_set_read_end(&f->half[side].ring, least);
+		mos_ring_set_read_end(f->half[side].ring, least);
 }
 
 MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
@@ -74,10 +74,10 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 		errno = EINVAL;
 		return -1;
 	}
-	if (!h->has_ring)
+	if (!h->ring)
 		return 0;
 	off = &s->peek_off[side];
-	lost_end = mos_ring_lost_end(&h->ring, *off);
+	lost_end = mos_ring_lost_end(h->ring, *off);
 	if (lost_end > *off) {
 		/* outrun (1.12 step 4) or a gap, reported alike: minus the
 		 * bytes lost, then the bytes after them */
@@ -90,10 +90,10 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 		errno = ENODATA;
 		return -(ssize_t)lost;
 	}
-	end = mos_ring_contig_end(&h->ring);
+	end = mos_ring_contig_end(h->ring);
 	n = end - *off < len ? (size_t)(end - *off) : len;
 	if (n)
-		n = mos_ring_read(&h->ring, *off, (uint8_t *)buf, n);
+		n = mos_ring_read(h->ring, *off, (uint8_t *)buf, n);
 	*off += n;
 	if (n)
 		note_read(c, s->flow, side);
@@ -116,8 +116,7 @@ MOS_EXPORT ssize_t mtcp_ppeek(mctx_t mctx, int sock, int side, char *buf,
 		errno = EINVAL;
 		return -1;
 	}
-	n = h->has_ring ? mos_ring_read(&h->ring, off, (uint8_t *)buf, count)
-			: 0;
+	n = h->ring ? mos_ring_read(h->ring, off, (uint8_t *)buf, count) : 0;
 	if (!n) {
 		errno = ENODATA;
 		return -1;
@@ -218,15 +217,15 @@ static int get_bufinfo(struct mos_sock *s, int side, void *optval,
 		errno = EINVAL;
 		return -1;
 	}
-	if (h->buf_off || !h->has_ring) {
+	if (h->buf_off || !h->ring) {
 		*optlen = 0;
 		errno = ENODATA;
 		return -1;
 	}
 	bi.tcpbi_init_seq = snd->isn + 1;
-	bi.tcpbi_next_byte_expected = (uint32_t)mos_ring_contig_end(&h->ring);
+	bi.tcpbi_next_byte_expected = (uint32_t)mos_ring_contig_end(h->ring);
 	bi.tcpbi_last_byte_read = bi.tcpbi_next_byte_expected;
-	bi.tcpbi_last_byte_received = (uint32_t)mos_ring_high_end(&h->ring);
+	bi.tcpbi_last_byte_received = (uint32_t)mos_ring_high_end(h->ring);
 	memcpy(optval, &bi, sizeof(bi));
 	return 0;
 }
@@ -242,12 +241,12 @@ static int get_fraginfo(struct mos_sock *s, int side, void *optval,
 		errno = EINVAL;
 		return -1;
 	}
-	if (h->buf_off || !h->has_ring) {
+	if (h->buf_off || !h->ring) {
 		*optlen = 0;
 		errno = ENODATA;
 		return -1;
 	}
-	n = mos_ring_fragments(&h->ring, out, cap, &total);
+	n = mos_ring_fragments(h->ring, out, cap, &total);
 	if (n < cap)
 		out[n] = (struct tcp_ring_fragment){ 0, 0 };
 	*optlen = (socklen_t)n;
@@ -349,15 +348,15 @@ static int set_buf(struct mos_ctx *c, struct mos_sock *s, int side, int v)
 		struct mos_half *h = &s->flow->half[side];
 
 		if (v == 0) {
-			if (h->has_ring) {
-				h->rcv_end = mos_ring_contig_end(&h->ring);
-				mos_ring_release(&h->ring);
-				h->has_ring = false;
+			if (h->ring) {
+				h->rcv_end = mos_ring_contig_end(h->ring);
+				mos_ring_free(h->ring);
+				h->ring = NULL;
 			}
 			h->buf_off = true;
 			return 0;
 		}
-		if (h->has_ring && mos_ring_set_capacity(&h->ring, size) < 0)
+		if (h->ring && mos_ring_set_capacity(h->ring, size) < 0)
 			return -1;
 		h->ring_cap = size;
 		h->buf_off = false;
@@ -399,8 +398,8 @@ static int set_flow_opt(struct mos_ctx *c, struct mos_sock *s, int optname,
 
 		s->policy_req[side] = (int8_t)v;
 		h->policy = (uint8_t)v;
-		if (h->has_ring)
-			mos_ring_set_policy(&h->ring, v);
+		if (h->ring)
+			mos_ring_set_policy(h->ring, v);
 	}
 	return 0;
 }

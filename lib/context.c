@@ -195,12 +195,37 @@ static void input(struct mos_ctx *c, struct mos_frame *f)
 
 /*
  * A burst in stages (DPDK's l3fwd shape): parse and hash every frame and
- * ask for its bucket, then for the flow its bucket names, then for that
- * flow's first socket, so that the misses of one frame are waited for
- * while the others are worked on.  Only hints: the frames are processed
- * one by one afterwards, each with a real lookup.
+ * ask for its bucket; then, while frame k is processed, ask for the flow
+ * that frame k + AHEAD_FLOW's bucket names and for the first socket and
+ * idle-list neighbours of frame k + AHEAD_SOCK's flow, so that each miss
+ * is waited for behind other frames' work without asking for more lines
+ * at once than the core can have in flight.  Only hints: every frame
+ * still gets a real lookup when its turn comes.
  */
-static void burst_prefetch(struct mos_ctx *c, struct mos_frame **fr, int n)
+#define AHEAD_FLOW 4
+#define AHEAD_SOCK 2
+
+static const struct mos_flow *ahead_flow(struct mos_ctx *c,
+					 const struct mos_frame *f)
+{
+	if (f->kind != MOS_PKT_TCP)
+		return NULL;
+	return mos_flow_prefetch_flow(&c->flows, f->pkt.hash);
+}
+
+static void ahead_sock(struct mos_ctx *c, const struct mos_flow *g)
+{
+	int id;
+
+	if (!g)
+		return;
+	id = g->sock_first;
+	if (id >= 0 && id < c->socks.high)
+		__builtin_prefetch(&c->socks.s[id]);
+	mos_flow_prefetch_links(&c->flows, g);
+}
+
+static void burst_input(struct mos_ctx *c, struct mos_frame **fr, int n)
 {
 	const struct mos_flow *guess[MOS_MAX_BURST];
 	int k;
@@ -210,20 +235,16 @@ static void burst_prefetch(struct mos_ctx *c, struct mos_frame **fr, int n)
 		if (fr[k]->kind == MOS_PKT_TCP)
 			mos_flow_prefetch(&c->flows, fr[k]->pkt.hash);
 	}
-	for (k = 0; k < n; k++)
-		guess[k] = fr[k]->kind == MOS_PKT_TCP
-				   ? mos_flow_prefetch_flow(&c->flows,
-							    fr[k]->pkt.hash)
-				   : NULL;
+	for (k = 0; k < n && k < AHEAD_FLOW; k++)
+		guess[k] = ahead_flow(c, fr[k]);
+	for (k = 0; k < n && k < AHEAD_SOCK; k++)
+		ahead_sock(c, guess[k]);
 	for (k = 0; k < n; k++) {
-		int id;
-
-		if (!guess[k])
-			continue;
-		id = guess[k]->sock_first;
-		if (id >= 0 && id < c->socks.high)
-			__builtin_prefetch(&c->socks.s[id]);
-		mos_flow_prefetch_links(&c->flows, guess[k]);
+		if (k + AHEAD_FLOW < n)
+			guess[k + AHEAD_FLOW] = ahead_flow(c, fr[k + AHEAD_FLOW]);
+		if (k + AHEAD_SOCK < n)
+			ahead_sock(c, guess[k + AHEAD_SOCK]);
+		input(c, fr[k]);
 	}
 }
 
@@ -302,7 +323,7 @@ static void port_done(struct mos_ctx *c, int port)
  * has ended. */
 static int poll_once(struct mos_ctx *c)
 {
-	int i, total = 0, open_inputs = 0, n, k;
+	int i, total = 0, open_inputs = 0, n;
 
 	if (!c->io->offline)
 		c->now_us = c->io->ops->now_us(c->io);
@@ -322,9 +343,7 @@ static int poll_once(struct mos_ctx *c)
 		total += n;
 		if (c->spreads[port])
 			n = spread_burst(c, port, c->rx, n);
-		burst_prefetch(c, c->rx, n);
-		for (k = 0; k < n; k++)
-			input(c, c->rx[k]);
+		burst_input(c, c->rx, n);
 	}
 	if (c->nfeed) {
 		/* read the count first: frames pushed before it are queued */
@@ -332,9 +351,7 @@ static int poll_once(struct mos_ctx *c)
 		    c->nfeed)
 			open_inputs++;
 		n = mos_xq_pop(&c->inq, c->rx, c->burst);
-		burst_prefetch(c, c->rx, n);
-		for (k = 0; k < n; k++)
-			input(c, c->rx[k]);
+		burst_input(c, c->rx, n);
 		if (n)
 			open_inputs++;
 		total += n;

@@ -28,7 +28,6 @@ struct mos_half {
 	bool synack_sent;		/* it sent a SYN/ACK (REXMIT on the next) */
 	bool started;			/* CONN_START delivered for this side */
 	bool buf_off;			/* no ring for this side */
-	bool has_ring;			/* ring initialised (first payload) */
 	uint8_t policy;
 	int8_t wscale;			/* -1 until both SYNs agree */
 	uint32_t isn;			/* sequence number of its SYN */
@@ -38,7 +37,9 @@ struct mos_half {
 	uint32_t ring_cap;		/* capacity to use for the ring */
 	uint64_t rcv_end;		/* in-order end when there is no ring */
 	uint64_t ack_end;		/* highest offset it acknowledged */
-	struct mos_ring ring;		/* bytes this half receives */
+	/* bytes this half receives; from the pool at the first byte stored
+	 * or given up, so a flow that carried none holds no ring */
+	struct mos_ring *ring;
 };
 
 /*

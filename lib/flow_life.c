@@ -79,8 +79,10 @@ static void release(struct mos_ctx *c, struct mos_flow *f)
 	}
 	f->sock_first = f->sock_last = -1;
 	for (side = 0; side < 2; side++)
-		if (f->half[side].has_ring)
-			mos_ring_release(&f->half[side].ring);
+		if (f->half[side].ring) {
+			mos_ring_free(f->half[side].ring);
+			f->half[side].ring = NULL;
+		}
 	pending_unlink(c, f);
 	tw_unlink(c, f);
 	mos_flow_remove(&c->flows, f);

@@ -172,7 +172,7 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	/* mos_reasm_payload computes the offset again: a MOS_HK_SND callback
 	 * may have rewritten the sequence number (mtcp_setlastpkt) */
 	nomem = mos_reasm_payload(c, f, !s, p);
-	mos_reasm_ack(c, f, s, p);
+	nomem |= mos_reasm_ack(c, f, s, p);
 	mos_tcp_receiver_update(f, !s, p, rst_ok);
 	ev = MOS_ON_PKT_IN;
 	if (s == MOS_SIDE_CLI && R->state == TCP_SYN_RCVD && !R->started) {

@@ -45,43 +45,56 @@ static void raise_error(struct mos_ctx *c, struct mos_flow *f, int side,
 	}
 }
 
-static void ring_start(struct mos_ctx *c, struct mos_flow *f, int side)
+/* The side's ring, made at its first byte; NULL when the pool is out of
+ * memory. */
+static struct mos_ring *ring_of(struct mos_ctx *c, struct mos_flow *f,
+				int side)
 {
 	struct mos_half *h = &f->half[side];
 	int policy = h->policy;
 	int id;
 
+	if (h->ring)
+		return h->ring;
 	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
 		if (c->socks.s[id].policy_req[side] >= 0)
 			policy = c->socks.s[id].policy_req[side];
 	/* bytes that went by while the side had no ring are not in it */
-	mos_ring_init_at(&h->ring, c->pool, h->ring_cap, policy, h->rcv_end);
+	h->ring = mos_ring_new(c->pool, h->ring_cap, policy, h->rcv_end);
+	if (!h->ring) {
+		c->stats.ring_nomem++;
+		return NULL;
+	}
 	h->policy = (uint8_t)policy;
-	h->has_ring = true;
+	return h->ring;
 }
 
-/* Give up the holes of `side` below upto (API.md 1.12 "Gaps"). */
-static void give_up(struct mos_ctx *c, struct mos_flow *f, int side,
-		    uint64_t upto)
+/* Give up the holes of `side` below upto (API.md 1.12 "Gaps"); -1 when
+ * no ring can be had to record them (the flow must end). */
+static int give_up(struct mos_ctx *c, struct mos_flow *f, int side,
+		   uint64_t upto)
 {
 	struct mos_half *h = &f->half[side];
 	uint64_t lost = 0, grown;
+	struct mos_ring *r;
 
 	if (h->buf_off || !mos_side_watched(c, f, side)) {
 		if (upto > h->rcv_end)
 			h->rcv_end = upto;
-		return;
+		return 0;
 	}
-	if (!h->has_ring)
-		ring_start(c, f, side);
-	grown = mos_ring_give_up(&h->ring, upto, &lost, NULL);
+	r = ring_of(c, f, side);
+	if (!r)
+		return -1;
+	grown = mos_ring_give_up(r, upto, &lost, NULL);
 	if (!lost)
-		return;
+		return 0;
 	c->stats.gaps++;
 	c->stats.gap_bytes += lost;
 	if (grown)
 		mos_newdata_mark(c, f, side);
 	raise_error(c, f, side, 0, true);
+	return 0;
 }
 
 /*
@@ -92,23 +105,23 @@ static void give_up(struct mos_ctx *c, struct mos_flow *f, int side,
  * acknowledged count as seen, if it lies within one window of what was
  * sent; one further off is implausible and counted.
  */
-void mos_reasm_ack(struct mos_ctx *c, struct mos_flow *f, int s,
-		   const struct mos_pkt *p)
+int mos_reasm_ack(struct mos_ctx *c, struct mos_flow *f, int s,
+		  const struct mos_pkt *p)
 {
 	struct mos_half *h = &f->half[s];
 	uint64_t off, sent;
 	uint32_t wnd = h->rcv_wnd > 65535 ? h->rcv_wnd : 65535;
 
 	if (!mos_tcp_ack_offset(f, s, p, &off))
-		return;
+		return 0;
 	sent = mos_tcp_sent_end(f, s);
 	if (off > sent + wnd) {
 		c->stats.ack_implausible++;
-		return;
+		return 0;
 	}
 	if (off > h->ack_end)
 		h->ack_end = off;
-	give_up(c, f, s, off < sent ? off : sent);
+	return give_up(c, f, s, off < sent ? off : sent);
 }
 
 void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f)
@@ -121,10 +134,11 @@ void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f)
 
 		if (h->ack_end > upto)
 			upto = h->ack_end;
-		if (h->has_ring && mos_ring_high_end(&h->ring) > upto)
-			upto = mos_ring_high_end(&h->ring);
+		if (h->ring && mos_ring_high_end(h->ring) > upto)
+			upto = mos_ring_high_end(h->ring);
+		/* without memory for a ring, nothing more can be reported */
 		if (upto > mos_tcp_rcv_end(h))
-			give_up(c, f, side, upto);
+			(void)give_up(c, f, side, upto);
 	}
 }
 
@@ -136,20 +150,22 @@ static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
 			 uint64_t off, const uint8_t *data, uint32_t len)
 {
 	struct mos_half *h = &f->half[side];
+	struct mos_ring *r = ring_of(c, f, side);
 	uint64_t new_head = 0;
 	ssize_t grown;
 	int plan;
 
-	if (!h->has_ring)
-		ring_start(c, f, side);
-	plan = mos_ring_plan(&h->ring, off, len, &new_head);
+	if (!r)
+		return -1;
+	plan = mos_ring_plan(r, off, len, &new_head);
 	if (plan == MOS_RING_ADVANCE) {
 		c->stats.ring_outrun++;
 		raise_error(c, f, side, new_head, false);
-		if (h->buf_off)
-			return 0;	/* a callback switched buffering off */
+		if (h->buf_off || h->ring != r)
+			return 0;	/* a callback switched buffering off (and
+					 * maybe on again: a new ring) */
 		/* a callback may have enlarged the ring */
-		plan = mos_ring_plan(&h->ring, off, len, &new_head);
+		plan = mos_ring_plan(r, off, len, &new_head);
 	}
 	if (plan == MOS_RING_BEYOND) {
 		c->stats.ring_beyond++;
@@ -158,7 +174,7 @@ static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
 	}
 	if (plan == MOS_RING_OLD)
 		return 0;
-	grown = mos_ring_write(&h->ring, off, data, len);
+	grown = mos_ring_write(r, off, data, len);
 	if (grown < 0) {
 		c->stats.ring_nomem++;
 		return -1;
@@ -186,7 +202,7 @@ int mos_reasm_payload(struct mos_ctx *c, struct mos_flow *f, int r,
 			h->rcv_end = off + len;
 		return 0;
 	}
-	if (h->has_ring && mos_ring_overlaps(&h->ring, off, len)) {
+	if (h->ring && mos_ring_overlaps(h->ring, off, len)) {
 		c->stats.rexmit_payload++;
 		mos_flow_dispatch(c, f, HK_RCV, r, MOS_ON_REXMIT);
 		if (c->cur.drop || h->buf_off)

@@ -23,9 +23,9 @@ bool mos_side_watched(struct mos_ctx *c, struct mos_flow *f, int side);
 int mos_reasm_payload(struct mos_ctx *c, struct mos_flow *f, int r,
 		      struct mos_pkt *p);
 /* p, sent by half s, acknowledges bytes of half s's ring: give up the
- * holes below what it acknowledges. */
-void mos_reasm_ack(struct mos_ctx *c, struct mos_flow *f, int s,
-		   const struct mos_pkt *p);
+ * holes below what it acknowledges.  -1 as mos_reasm_payload. */
+int mos_reasm_ack(struct mos_ctx *c, struct mos_flow *f, int s,
+		  const struct mos_pkt *p);
 /* The flow ends: every hole below the highest byte seen or acknowledged
  * of each side becomes a gap. */
 void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f);

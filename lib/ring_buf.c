@@ -22,6 +22,7 @@
 #define NODE sizeof(struct mos_ring_frag)
 #define SLAB_CHUNKS 16          /* chunks per slab (64 KiB) */
 #define SLAB_NODES 128          /* fragment nodes per slab */
+#define SLAB_RINGS 64           /* ring descriptors per slab */
 
 _Static_assert((MOS_RING_CHUNK_SIZE & (MOS_RING_CHUNK_SIZE - 1)) == 0,
 	       "chunk size must be a power of two");
@@ -43,6 +44,7 @@ struct mos_ring_pool {
 	size_t nfree_chunks, nfree_nodes;
 	struct free_chunk *free_chunks;
 	struct mos_ring_frag *free_nodes;
+	struct mos_ring *free_rings;    /* linked through dnext */
 	struct pool_slab *slabs;
 	/* rings holding storage of bytes every reader has read, in the
 	 * order they were drained */
@@ -328,6 +330,38 @@ void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
 {
 	mos_ring_init(r, p, capacity, policy);
 	r->head = r->contig_end = r->high_end = start;
+}
+
+struct mos_ring *mos_ring_new(struct mos_ring_pool *p, uint32_t capacity,
+			      int policy, uint64_t start)
+{
+	struct mos_ring *r;
+	size_t i;
+
+	if (!p->free_rings) {
+		r = pool_new_slab(p, SLAB_RINGS * sizeof(*r));
+		if (!r) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		for (i = 0; i < SLAB_RINGS; i++) {
+			r[i].dnext = p->free_rings;
+			p->free_rings = &r[i];
+		}
+	}
+	r = p->free_rings;
+	p->free_rings = r->dnext;
+	mos_ring_init_at(r, p, capacity, policy, start);
+	return r;
+}
+
+void mos_ring_free(struct mos_ring *r)
+{
+	struct mos_ring_pool *p = r->pool;
+
+	mos_ring_release(r);
+	r->dnext = p->free_rings;
+	p->free_rings = r;
 }
 
 void mos_ring_release(struct mos_ring *r)

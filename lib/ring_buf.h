@@ -104,6 +104,11 @@ size_t mos_ring_pool_size(const struct mos_ring_pool *p);
 
 void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
 		   uint32_t capacity, int policy);
+/* A ring from the pool, as mos_ring_init_at makes it; NULL with ENOMEM. */
+struct mos_ring *mos_ring_new(struct mos_ring_pool *p, uint32_t capacity,
+			      int policy, uint64_t start);
+/* Release a ring from mos_ring_new and give it back to its pool. */
+void mos_ring_free(struct mos_ring *r);
 /* As mos_ring_init, for a stream whose first `start` bytes went by. */
 void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
 		      uint32_t capacity, int policy, uint64_t start);

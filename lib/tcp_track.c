@@ -26,7 +26,7 @@ void mos_tcp_half_init(struct mos_half *h)
 
 uint64_t mos_tcp_rcv_end(const struct mos_half *h)
 {
-	return h->has_ring ? mos_ring_contig_end(&h->ring) : h->rcv_end;
+	return h->ring ? mos_ring_contig_end(h->ring) : h->rcv_end;
 }
 
 bool mos_tcp_rst_acceptable(const struct mos_flow *f, int sender,
