@@ -215,7 +215,7 @@ static const struct mos_flow *ahead_flow(struct mos_ctx *c,
 
 static void ahead_sock(struct mos_ctx *c, const struct mos_flow *g)
 {
-	int id;
+	int id, side;
 
 	if (!g)
 		return;
@@ -223,6 +223,15 @@ static void ahead_sock(struct mos_ctx *c, const struct mos_flow *g)
 	if (id >= 0 && id < c->socks.high)
 		__builtin_prefetch(&c->socks.s[id]);
 	mos_flow_prefetch_links(&c->flows, g);
+	/* the rings live in the pool, a line or two away from the flow */
+	for (side = 0; side < 2; side++) {
+		const char *r = (const char *)g->half[side].ring;
+
+		if (r) {
+			__builtin_prefetch(r);
+			__builtin_prefetch(r + 64);
+		}
+	}
 }
 
 static void burst_input(struct mos_ctx *c, struct mos_frame **fr, int n)

@@ -11,214 +11,17 @@
  * stores into one (a late retransmission of given-up bytes changes
  * nothing, under either policy), and reads stop at one.
  */
-#include "ring_buf.h"
+#include "ring_pool.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHUNK ((uint64_t)MOS_RING_CHUNK_SIZE)
-#define NODE sizeof(struct mos_ring_frag)
-#define SLAB_CHUNKS 16          /* chunks per slab (64 KiB) */
-#define SLAB_NODES 128          /* fragment nodes per slab */
-#define SLAB_RINGS 64           /* ring descriptors per slab */
-
-_Static_assert((MOS_RING_CHUNK_SIZE & (MOS_RING_CHUNK_SIZE - 1)) == 0,
-	       "chunk size must be a power of two");
-
-/* A malloc'd block carved into chunks or nodes; freed only on destroy. */
-struct pool_slab {
-	struct pool_slab *next;
-	max_align_t mem[];
-};
-
-struct free_chunk {
-	struct free_chunk *next;
-};
-
-struct mos_ring_pool {
-	size_t max_bytes;               /* 0 = no limit */
-	size_t used;                    /* bytes handed out */
-	size_t chunks_made;             /* chunks carved from slabs */
-	size_t nfree_chunks, nfree_nodes;
-	struct free_chunk *free_chunks;
-	struct mos_ring_frag *free_nodes;
-	struct mos_ring *free_rings;    /* linked through dnext */
-	struct pool_slab *slabs;
-	/* rings holding storage of bytes every reader has read, in the
-	 * order they were drained */
-	struct mos_ring *drained_head, *drained_tail;
-};
-
 static void advance_head(struct mos_ring *r, uint64_t h, uint64_t lo,
 			 uint64_t e);
 
-/* ---- pool ------------------------------------------------------------ */
-
-struct mos_ring_pool *mos_ring_pool_create(size_t max_bytes)
-{
-	struct mos_ring_pool *p = calloc(1, sizeof(*p));
-
-	if (!p) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	p->max_bytes = max_bytes;
-	return p;
-}
-
-void mos_ring_pool_destroy(struct mos_ring_pool *p)
-{
-	struct pool_slab *s, *next;
-
-	if (!p)
-		return;
-	for (s = p->slabs; s; s = next) {
-		next = s->next;
-		free(s);
-	}
-	free(p);
-}
-
-size_t mos_ring_pool_bytes(const struct mos_ring_pool *p)
-{
-	return p ? p->used : 0;
-}
-
-size_t mos_ring_pool_size(const struct mos_ring_pool *p)
-{
-	return p ? p->chunks_made * CHUNK : 0;
-}
-
-static void *pool_new_slab(struct mos_ring_pool *p, size_t bytes)
-{
-	struct pool_slab *s = malloc(sizeof(*s) + bytes);
-
-	if (!s)
-		return NULL;
-	s->next = p->slabs;
-	p->slabs = s;
-	return s->mem;
-}
-
-/* Make sure at least `need` chunks are on the free list. */
-static int pool_reserve_chunks(struct mos_ring_pool *p, size_t need)
-{
-	size_t want, room, i;
-	uint8_t *mem;
-
-	if (p->nfree_chunks >= need)
-		return 0;
-	need -= p->nfree_chunks;
-	want = need > SLAB_CHUNKS ? need : SLAB_CHUNKS;
-	if (p->max_bytes) {
-		/* do not carve chunks the limit would never hand out */
-		room = p->max_bytes / CHUNK;
-		room = room > p->chunks_made ? room - p->chunks_made : 0;
-		if (want > room)
-			want = room > need ? room : need;
-	}
-	mem = pool_new_slab(p, want * CHUNK);
-	if (!mem)
-		return -1;
-	for (i = 0; i < want; i++) {
-		struct free_chunk *c = (struct free_chunk *)(mem + i * CHUNK);
-
-		c->next = p->free_chunks;
-		p->free_chunks = c;
-	}
-	p->nfree_chunks += want;
-	p->chunks_made += want;
-	return 0;
-}
-
-static int pool_reserve_node(struct mos_ring_pool *p)
-{
-	struct mos_ring_frag *n;
-	size_t i;
-
-	if (p->nfree_nodes)
-		return 0;
-	n = pool_new_slab(p, SLAB_NODES * NODE);
-	if (!n)
-		return -1;
-	for (i = 0; i < SLAB_NODES; i++) {
-		n[i].next = p->free_nodes;
-		p->free_nodes = &n[i];
-	}
-	p->nfree_nodes = SLAB_NODES;
-	return 0;
-}
-
-/* Callers reserved first: these never fail. */
-static uint8_t *pool_take_chunk(struct mos_ring_pool *p)
-{
-	struct free_chunk *c = p->free_chunks;
-
-	p->free_chunks = c->next;
-	p->nfree_chunks--;
-	p->used += CHUNK;
-	return (uint8_t *)c;
-}
-
-static void pool_put_chunk(struct mos_ring_pool *p, uint8_t *mem)
-{
-	struct free_chunk *c = (struct free_chunk *)mem;
-
-	c->next = p->free_chunks;
-	p->free_chunks = c;
-	p->nfree_chunks++;
-	p->used -= CHUNK;
-}
-
-static struct mos_ring_frag *pool_take_node(struct mos_ring_pool *p)
-{
-	struct mos_ring_frag *n = p->free_nodes;
-
-	p->free_nodes = n->next;
-	p->nfree_nodes--;
-	p->used += NODE;
-	return n;
-}
-
-static void pool_put_node(struct mos_ring_pool *p, struct mos_ring_frag *n)
-{
-	n->next = p->free_nodes;
-	p->free_nodes = n;
-	p->nfree_nodes++;
-	p->used -= NODE;
-}
-
 /* ---- taking back read bytes ------------------------------------------ */
-
-static void drained_link(struct mos_ring_pool *p, struct mos_ring *r)
-{
-	r->dnext = NULL;
-	r->dprev = p->drained_tail;
-	if (p->drained_tail)
-		p->drained_tail->dnext = r;
-	else
-		p->drained_head = r;
-	p->drained_tail = r;
-	r->drained = true;
-}
-
-static void drained_unlink(struct mos_ring_pool *p, struct mos_ring *r)
-{
-	if (!r->drained)
-		return;
-	if (r->dprev)
-		r->dprev->dnext = r->dnext;
-	else
-		p->drained_head = r->dnext;
-	if (r->dnext)
-		r->dnext->dprev = r->dprev;
-	else
-		p->drained_tail = r->dprev;
-	r->dprev = r->dnext = NULL;
-	r->drained = false;
-}
 
 /* Drop what every reader of q has read (never past its in-order end). */
 static void reclaim_ring(struct mos_ring *q)
@@ -245,21 +48,21 @@ static void pool_reclaim(struct mos_ring_pool *p, struct mos_ring *self,
 		(p->max_bytes && p->used + grow - drop > p->max_bytes))) {
 		struct mos_ring *q = p->drained_head;
 
-		drained_unlink(p, q);
+		mos_pool_drained_remove(p, q);
 		if (q == self)
 			self_out = true;
 		else
 			reclaim_ring(q);
 	}
 	if (self_out)
-		drained_link(p, self);
+		mos_pool_drained_push(p, self);
 }
 
 void mos_ring_set_read_end(struct mos_ring *r, uint64_t off)
 {
 	r->read_end = off;
 	if (r->pool && !r->drained && r->nchunks && off > r->head)
-		drained_link(r->pool, r);
+		mos_pool_drained_push(r->pool, r);
 }
 
 /* ---- slots ----------------------------------------------------------- */
@@ -307,7 +110,7 @@ static void free_chunk_no(struct mos_ring *r, uint64_t cn)
 	uint8_t **s = slot_of(r, cn);
 
 	if (*s) {
-		pool_put_chunk(r->pool, *s);
+		mos_pool_put_chunk(r->pool, *s);
 		*s = NULL;
 		r->nchunks--;
 	}
@@ -335,22 +138,12 @@ void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
 struct mos_ring *mos_ring_new(struct mos_ring_pool *p, uint32_t capacity,
 			      int policy, uint64_t start)
 {
-	struct mos_ring *r;
-	size_t i;
+	struct mos_ring *r = mos_pool_take_ring(p);
 
-	if (!p->free_rings) {
-		r = pool_new_slab(p, SLAB_RINGS * sizeof(*r));
-		if (!r) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		for (i = 0; i < SLAB_RINGS; i++) {
-			r[i].dnext = p->free_rings;
-			p->free_rings = &r[i];
-		}
+	if (!r) {
+		errno = ENOMEM;
+		return NULL;
 	}
-	r = p->free_rings;
-	p->free_rings = r->dnext;
 	mos_ring_init_at(r, p, capacity, policy, start);
 	return r;
 }
@@ -360,8 +153,7 @@ void mos_ring_free(struct mos_ring *r)
 	struct mos_ring_pool *p = r->pool;
 
 	mos_ring_release(r);
-	r->dnext = p->free_rings;
-	p->free_rings = r;
+	mos_pool_put_ring(p, r);
 }
 
 void mos_ring_release(struct mos_ring *r)
@@ -371,24 +163,24 @@ void mos_ring_release(struct mos_ring *r)
 	uint32_t i;
 
 	if (r->pool)
-		drained_unlink(r->pool, r);
+		mos_pool_drained_remove(r->pool, r);
 	for (f = r->frags; f; f = next) {
 		next = f->next;
-		pool_put_node(r->pool, f);
+		mos_pool_put_node(r->pool, f);
 	}
 	r->frags = NULL;
 	for (f = r->gaps; f; f = next) {
 		next = f->next;
-		pool_put_node(r->pool, f);
+		mos_pool_put_node(r->pool, f);
 	}
 	r->gaps = r->gaps_tail = NULL;
 	for (i = 0; a && i < r->nslots; i++) {
 		if (a[i]) {
-			pool_put_chunk(r->pool, a[i]);
+			mos_pool_put_chunk(r->pool, a[i]);
 			a[i] = NULL;
 		}
 	}
-	free(r->slots);
+	mos_pool_put_slots(r->pool, r->slots, r->nslots);
 	r->slots = NULL;
 	r->nchunks = 0;
 	r->head = r->contig_end;
@@ -444,7 +236,7 @@ int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
 		return -1;
 	}
 	if (r->nchunks && n > MOS_RING_INLINE_SLOTS) {
-		new = calloc(n, sizeof(*new));
+		new = mos_pool_take_slots(r->pool, n);
 		if (!new) {
 			errno = ENOMEM;
 			return -1;
@@ -454,7 +246,7 @@ int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
 	for (i = 0; r->nchunks && i < r->nslots; i++)
 		if (old[i])
 			new[slot_chunk_no(r, i) % n] = old[i];
-	free(r->slots);
+	mos_pool_put_slots(r->pool, r->slots, r->nslots);
 	r->slots = NULL;
 	memcpy(r->inline_slots, tmp, sizeof(tmp));
 	if (n > MOS_RING_INLINE_SLOTS && r->nchunks)
@@ -538,7 +330,7 @@ static void prune_gaps(struct mos_ring *r)
 
 	while ((g = r->gaps) && g->end <= r->head) {
 		r->gaps = g->next;
-		pool_put_node(r->pool, g);
+		mos_pool_put_node(r->pool, g);
 	}
 	if (!r->gaps)
 		r->gaps_tail = NULL;
@@ -558,9 +350,9 @@ static bool add_gap(struct mos_ring *r, uint64_t s, uint64_t e)
 		return true;
 	}
 	if ((p->max_bytes && p->used + NODE > p->max_bytes) ||
-	    pool_reserve_node(p) < 0)
+	    mos_pool_reserve_node(p) < 0)
 		return false;
-	g = pool_take_node(p);
+	g = mos_pool_take_node(p);
 	g->start = s;
 	g->end = e;
 	g->next = NULL;
@@ -643,7 +435,7 @@ static uint64_t chunks_below(struct mos_ring *r, uint64_t keep, bool release)
 			continue;
 		n++;
 		if (release) {
-			pool_put_chunk(r->pool, a[i]);
+			mos_pool_put_chunk(r->pool, a[i]);
 			a[i] = NULL;
 			r->nchunks--;
 		}
@@ -689,12 +481,12 @@ static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
 	    p->used - freed * CHUNK + fresh * CHUNK + (*need_node ? NODE : 0) >
 	    p->max_bytes)
 		goto nomem;
-	if (fresh > freed && pool_reserve_chunks(p, fresh - freed) < 0)
+	if (fresh > freed && mos_pool_reserve_chunks(p, fresh - freed) < 0)
 		goto nomem;
-	if (*need_node && pool_reserve_node(p) < 0)
+	if (*need_node && mos_pool_reserve_node(p) < 0)
 		goto nomem;
 	if (r->nslots > MOS_RING_INLINE_SLOTS && !r->slots) {
-		r->slots = calloc(r->nslots, sizeof(*r->slots));
+		r->slots = mos_pool_take_slots(p, r->nslots);
 		if (!r->slots)
 			goto nomem;
 	}
@@ -774,12 +566,12 @@ static void merge_interval(struct mos_ring *r, uint64_t s, uint64_t e,
 			if (f->end > r->contig_end)
 				r->contig_end = f->end;
 			r->frags = f->next;
-			pool_put_node(r->pool, f);
+			mos_pool_put_node(r->pool, f);
 		}
 	} else if (need_node) {
 		while (*pp && (*pp)->end < s)
 			pp = &(*pp)->next;
-		f = pool_take_node(r->pool);
+		f = mos_pool_take_node(r->pool);
 		f->start = s;
 		f->end = e;
 		f->next = *pp;
@@ -796,7 +588,7 @@ static void merge_interval(struct mos_ring *r, uint64_t s, uint64_t e,
 			if (g->end > f->end)
 				f->end = g->end;
 			f->next = g->next;
-			pool_put_node(r->pool, g);
+			mos_pool_put_node(r->pool, g);
 		}
 	}
 	if (e > r->high_end)
@@ -833,7 +625,7 @@ ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
 		uint8_t **slot = slot_of(r, cn);
 
 		if (!*slot && chunk_stores(r, cn, lo, e)) {
-			*slot = pool_take_chunk(r->pool);
+			*slot = mos_pool_take_chunk(r->pool);
 			r->nchunks++;
 		}
 	}
@@ -866,7 +658,7 @@ uint64_t mos_ring_give_up(struct mos_ring *r, uint64_t upto,
 			grown += f->end - f->start;
 			r->contig_end = f->end;
 			r->frags = f->next;
-			pool_put_node(r->pool, f);
+			mos_pool_put_node(r->pool, f);
 		}
 	}
 	if (r->contig_end > r->high_end)
