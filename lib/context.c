@@ -220,8 +220,14 @@ static void ahead_sock(struct mos_ctx *c, const struct mos_flow *g)
 	if (!g)
 		return;
 	id = g->sock_first;
-	if (id >= 0 && id < c->socks.high)
-		__builtin_prefetch(&c->socks.s[id]);
+	if (id >= 0 && id < c->socks.high) {
+		/* its hot first 64 bytes straddle two lines unless the
+		 * socket happens to start one */
+		const char *s = (const char *)&c->socks.s[id];
+
+		__builtin_prefetch(s);
+		__builtin_prefetch(s + 63);
+	}
 	mos_flow_prefetch_links(&c->flows, g);
 	/* the rings live in the pool, a line or two away from the flow */
 	for (side = 0; side < 2; side++) {
@@ -297,8 +303,15 @@ static int spread_burst(struct mos_ctx *c, int port, struct mos_frame **fr,
 		struct mos_ctx *d;
 		int t = sp->ctx[i], took;
 
-		if (t == c->pub.cpu || !(d = mos_ctx_registered(t)))
+		if (t == c->pub.cpu)
 			continue;
+		if (!(d = mos_ctx_registered(t))) {
+			/* destroyed since the frames were picked for it */
+			for (k = 0; k < n; k++)
+				if (to[k] == t)
+					to[k] = -1;
+			continue;
+		}
 		for (k = m = 0; k < n; k++)
 			if (to[k] == t)
 				batch[m++] = fr[k];

@@ -151,10 +151,14 @@ const struct mos_flow *mos_flow_prefetch_flow(const struct mos_flow_table *t,
 			const char *l;
 
 			f = &t->entries[b->idx[i]];
-			/* the halves too: both are read for every segment */
+			/* the halves too: both are read for every segment;
+			 * entries are not line-aligned (that would cost 48
+			 * bytes a flow), so the last line is asked for by
+			 * the flow's last byte */
 			for (l = (const char *)f; l < (const char *)(f + 1);
 			     l += 64)
 				__builtin_prefetch(l);
+			__builtin_prefetch((const char *)(f + 1) - 1);
 			__builtin_prefetch(&t->link[b->idx[i]]);
 			return f;
 		}
@@ -173,10 +177,22 @@ void mos_flow_prefetch_links(const struct mos_flow_table *t,
 		__builtin_prefetch(&t->link[l->next], 1);
 }
 
+/* A flow joins the idle list at its first touch: before it, both links
+ * are NIL and it is not the head. */
+static bool idle_linked(const struct mos_flow_table *t, uint32_t fi)
+{
+	const struct mos_flow_link *l = &t->link[fi];
+
+	return l->prev != MOS_FLOW_NIL || l->next != MOS_FLOW_NIL ||
+	       t->idle_head == &t->entries[fi];
+}
+
 static void idle_unlink(struct mos_flow_table *t, uint32_t fi)
 {
 	struct mos_flow_link *l = &t->link[fi];
 
+	if (!idle_linked(t, fi))
+		return;
 	if (l->prev != MOS_FLOW_NIL)
 		t->link[l->prev].next = l->next;
 	else
@@ -317,11 +333,7 @@ void mos_flow_remove(struct mos_flow_table *t, struct mos_flow *f)
 	struct mos_flow_link *l = &t->link[fi];
 
 	bucket_del(t, f->hash, fi);
-	/* on the idle list once touched; a flow dropped before its first
-	 * touch has both links NIL and is neither head nor tail */
-	if (l->prev != MOS_FLOW_NIL || l->next != MOS_FLOW_NIL ||
-	    t->idle_head == f)
-		idle_unlink(t, fi);
+	idle_unlink(t, fi);
 	f->in_use = false;
 	l->next = t->free;
 	t->free = fi;

@@ -46,11 +46,18 @@ struct pcap_frame {
 	struct pcap_ctx_pool *owner;
 };
 
+#define PCAP_RETURN_BATCH 32
+
 struct pcap_ctx_pool {
 	struct pcap_frame *free;	/* the owner context's own */
 	pthread_mutex_t lock;
 	struct pcap_frame *remote;	/* given back by other contexts */
 	size_t nalloc;
+	/* another context's frames this one is done with, handed back in
+	 * one locked splice per batch rather than one lock per frame */
+	struct pcap_ctx_pool *ret_owner;
+	struct pcap_frame *ret_head, *ret_tail;
+	int ret_n;
 };
 
 struct pcap_priv {
@@ -95,6 +102,20 @@ static struct pcap_frame *frame_get(struct pcap_ctx_pool *pool, uint32_t len)
 	return pf;
 }
 
+static void return_flush(struct pcap_ctx_pool *pool)
+{
+	struct pcap_ctx_pool *o = pool->ret_owner;
+
+	if (!pool->ret_n)
+		return;
+	pthread_mutex_lock(&o->lock);
+	pool->ret_tail->next = o->remote;
+	o->remote = pool->ret_head;
+	pthread_mutex_unlock(&o->lock);
+	pool->ret_head = pool->ret_tail = NULL;
+	pool->ret_n = 0;
+}
+
 static void frame_put(struct pcap_ctx_pool *pool, struct mos_frame *f)
 {
 	struct pcap_frame *pf = f->handle;
@@ -104,11 +125,16 @@ static void frame_put(struct pcap_ctx_pool *pool, struct mos_frame *f)
 		pool->free = pf;
 		return;
 	}
-	pool = pf->owner;
-	pthread_mutex_lock(&pool->lock);
-	pf->next = pool->remote;
-	pool->remote = pf;
-	pthread_mutex_unlock(&pool->lock);
+	if (pool->ret_owner != pf->owner) {
+		return_flush(pool);
+		pool->ret_owner = pf->owner;
+	}
+	pf->next = pool->ret_head;
+	pool->ret_head = pf;
+	if (!pool->ret_tail)
+		pool->ret_tail = pf;
+	if (++pool->ret_n == PCAP_RETURN_BATCH)
+		return_flush(pool);
 }
 
 static int open_file_port(struct pcap_port *pp, const struct mos_port_conf *pc)
@@ -380,6 +406,16 @@ static int pcap_rx_queues(struct mos_io *io, int port)
 
 static void pool_free(struct pcap_ctx_pool *pool)
 {
+	/* frames of other pools waiting to go back: freed here */
+	while (pool->ret_head) {
+		struct pcap_frame *pf = pool->ret_head;
+
+		pool->ret_head = pf->next;
+		free(pf->f.data);
+		free(pf);
+	}
+	pool->ret_tail = NULL;
+	pool->ret_n = 0;
 	while (pool->remote) {
 		struct pcap_frame *pf = pool->remote;
 

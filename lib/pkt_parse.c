@@ -137,12 +137,30 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *b, size_t len)
 		b += 8;
 		len -= 8;
 	}
-	if (len) {
-		/* the tail keeps its place in memory, so its words pair up
-		 * (and a lone last byte sits) as in the word-by-word sum */
-		v = 0;
-		memcpy(&v, b, len);
-		acc = add_carry(acc, v);
+	/* the tail in fixed-size pieces (no variable-length copy); each
+	 * starts at an even offset, so its 16-bit words pair up as in the
+	 * word-by-word sum */
+	if (len & 4) {
+		uint32_t w4;
+
+		memcpy(&w4, b, 4);
+		acc = add_carry(acc, w4);
+		b += 4;
+	}
+	if (len & 2) {
+		uint16_t w2;
+
+		memcpy(&w2, b, 2);
+		acc = add_carry(acc, w2);
+		b += 2;
+	}
+	if (len & 1) {
+		/* a lone last byte is the first byte of a word */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		acc = add_carry(acc, b[0]);
+#else
+		acc = add_carry(acc, (uint64_t)b[0] << 8);
+#endif
 	}
 	w = (acc & 0xffffffffu) + (acc >> 32);
 	while (w >> 16)

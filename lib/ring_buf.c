@@ -105,17 +105,6 @@ static bool chunk_held(const struct mos_ring *r, uint64_t cn)
 	return a && a[i] && slot_chunk_no(r, i) == cn;
 }
 
-static void free_chunk_no(struct mos_ring *r, uint64_t cn)
-{
-	uint8_t **s = slot_of(r, cn);
-
-	if (*s) {
-		mos_pool_put_chunk(r->pool, *s);
-		*s = NULL;
-		r->nchunks--;
-	}
-}
-
 /* ---- ring basics ----------------------------------------------------- */
 
 void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
@@ -407,38 +396,32 @@ static uint64_t head_keep(const struct mos_ring *r, uint64_t h, uint64_t lo,
 
 /*
  * Count (and with `release`, give back) the held chunks numbered below
- * `keep`.  A short advance visits just the chunks it passes; one past a
- * long gap visits each slot once instead, as its chunk numbers wrap the
- * slot array.
+ * `keep`.  Chunks [base, base + nslots) sit in distinct slots and every
+ * held chunk is among them, so walking the slots from base's, slot k
+ * steps on holds chunk base + k if any: a short advance visits just the
+ * chunks it passes, one past a long gap each slot once.
  */
 static uint64_t chunks_below(struct mos_ring *r, uint64_t keep, bool release)
 {
-	uint64_t base = r->head / CHUNK, n = 0, cn;
+	uint64_t base = r->head / CHUNK, n = 0, k, steps;
+	uint8_t **a = slot_array(r);
 	uint32_t i;
 
-	if (keep <= base || !r->nchunks)
+	if (keep <= base || !r->nchunks || !a)
 		return 0;
-	if (keep - base <= r->nslots) {
-		for (cn = base; cn < keep; cn++) {
-			if (!chunk_held(r, cn))
-				continue;
+	steps = keep - base < r->nslots ? keep - base : r->nslots;
+	i = (uint32_t)(base % r->nslots);
+	for (k = 0; k < steps; k++) {
+		if (a[i]) {
 			n++;
-			if (release)
-				free_chunk_no(r, cn);
+			if (release) {
+				mos_pool_put_chunk(r->pool, a[i]);
+				a[i] = NULL;
+				r->nchunks--;
+			}
 		}
-		return n;
-	}
-	for (i = 0; i < r->nslots; i++) {
-		uint8_t **a = slot_array(r);
-
-		if (!a || !a[i] || slot_chunk_no(r, i) >= keep)
-			continue;
-		n++;
-		if (release) {
-			mos_pool_put_chunk(r->pool, a[i]);
-			a[i] = NULL;
-			r->nchunks--;
-		}
+		if (++i == r->nslots)
+			i = 0;
 	}
 	return n;
 }

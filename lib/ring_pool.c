@@ -13,9 +13,6 @@
 #define SLAB_RINGS 64           /* ring descriptors per slab */
 #define SLAB_ARRAYS 16          /* slot arrays per slab */
 
-_Static_assert((MOS_RING_CHUNK_SIZE & (MOS_RING_CHUNK_SIZE - 1)) == 0,
-	       "chunk size must be a power of two");
-
 struct mos_ring_pool *mos_ring_pool_create(size_t max_bytes)
 {
 	struct mos_ring_pool *p = calloc(1, sizeof(*p));

@@ -103,13 +103,6 @@ void mos_sock_free(struct mos_sock_table *t, int id)
 	t->free_tail = id;
 }
 
-struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id)
-{
-	if (id < 0 || id >= t->high || t->s[id].type == MOS_SOCK_UNUSED)
-		return NULL;
-	return &t->s[id];
-}
-
 int mos_hook_index(int hook)
 {
 	switch (hook) {

@@ -49,16 +49,17 @@ struct mos_sock {
 	bool closing;		/* listener closed: no more callbacks */
 	uint8_t stopped;	/* per-flow: bit per side, MOS_STOP_MON */
 	int8_t policy_req[2];	/* overlap policy asked for, -1 none */
+	bool buf_off[2];	/* listeners: MOS_CLIBUF/MOS_SVRBUF = 0
+				 * (here only because it fills a hole) */
 	/* per-flow sockets */
 	int fprev, fnext;	/* the flow's sockets, listener order */
 	int listener;
+	int next_free;
 	struct mos_cbtab *cbs;	/* NULL = nothing registered */
 	struct mos_flow *flow;
 	uint64_t peek_off[2];
 	void *uctx;
-	int next_free;
 	/* listeners and raw sockets */
-	bool buf_off[2];	/* MOS_CLIBUF/MOS_SVRBUF = 0 */
 	uint32_t buf_size[2];	/* > 0: ring capacity for future flows */
 	struct mos_filter syn_filter, orphan_filter, raw_filter;
 };
@@ -77,8 +78,13 @@ void mos_sock_table_fini(struct mos_sock_table *t);
 /* A free id with the socket zeroed and typed, or -1 (ENFILE). */
 int mos_sock_alloc(struct mos_sock_table *t, int type);
 void mos_sock_free(struct mos_sock_table *t, int id);
-/* The socket in use with that id, or NULL. */
-struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id);
+/* The socket in use with that id, or NULL.  Inline: every dispatch asks. */
+static inline struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id)
+{
+	if (id < 0 || id >= t->high || t->s[id].type == MOS_SOCK_UNUSED)
+		return NULL;
+	return &t->s[id];
+}
 
 int mos_hook_index(int hook);	/* -1 for an unknown hook */
 

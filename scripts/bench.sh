@@ -65,26 +65,32 @@ T_C2S4=$(tv c2s_bytes_v4); T_S2C4=$(tv s2c_bytes_v4); T_FLOWS4=$(tv flows_v4)
 size=$(stat -c %s "$cap")
 
 # --- configurations for bench/mosbench
+maxc=$((flows > 100000 ? flows : 100000))
 pcap_conf() {	# pcap_conf FILE CSUM RMEM MASK
 	cat >"$1" <<CONF
 mos = { io = "pcap"; forward = false; mos_log = ""; tcp_timeout = 0;
-  verify_checksums = $2; rmem_size = $3; max_concurrency = $((flows > 100000 ? flows : 100000));
+  verify_checksums = $2; rmem_size = $3; max_concurrency = $maxc;
   ports = ( { name = "cap"; core_mask = $4; pcap_file = "$cap"; } ); };
 CONF
 }
 dpdk_conf() {	# dpdk_conf FILE
 	cat >"$1" <<CONF
 mos = { io = "dpdk"; forward = true; mos_log = ""; tcp_timeout = 0;
-  verify_checksums = false; rmem_size = 262144; max_concurrency = $((flows > 100000 ? flows : 100000));
-  dpdk = { hugepages = false; memory_mb = 1024; file_prefix = "bench-mos-$tag"; };
-  ports = ( { name = "cap"; core_mask = 0x1; vdev = "net_pcap0,rx_pcap=$cap"; },
-            { name = "out"; core_mask = 0x1; vdev = "net_pcap1,tx_pcap=/dev/null"; } );
+  verify_checksums = false; rmem_size = 262144; max_concurrency = $maxc;
+  dpdk = { hugepages = false; memory_mb = 1024;
+           file_prefix = "bench-mos-$tag"; };
+  ports = ( { name = "cap"; core_mask = 0x1;
+              vdev = "net_pcap0,rx_pcap=$cap"; },
+            { name = "out"; core_mask = 0x1;
+              vdev = "net_pcap1,tx_pcap=/dev/null"; } );
   nic_forward_table = ( [ "cap", "out" ] ); };
 CONF
 }
 
 # --- checks: each prints "ok" or what differs, from one run's output
-field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
+field() {	# field KEY FILE: the word after KEY
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"
+}
 check_mos() {	# check_mos OUT: delivered + lost == truth, every flow ended
 	c=$(field c2s_bytes "$1"); s=$(field s2c_bytes "$1")
 	lc=$(field c2s_lost "$1"); ls=$(field s2c_lost "$1")
@@ -141,12 +147,17 @@ row() {
 	while [ "$i" -lt "$runs" ]; do
 		$prep
 		t0=$(date +%s%N)
-		if ! "$time_bin" -f %M -o "$dir/rss.$tag" "$@" >"$dir/out.$tag" 2>"$dir/err.$tag"; then
+		if ! "$time_bin" -f %M -o "$dir/rss.$tag" "$@" \
+			>"$dir/out.$tag" 2>"$dir/err.$tag"; then
 			verdict="exit status $(tail -n 1 "$dir/err.$tag")"
 		fi
 		t1=$(date +%s%N)
 		rss=$(tail -n 1 "$dir/rss.$tag")
-		echo "$(((t1 - t0) / 1000)) $rss" >>"$dir/times.$tag"
+		# the DPDK rows also say their rate from first frame to last
+		loop=$(sed -n -e 's/^plainfwd: .*: \([0-9]*\) pps$/\1/p' \
+			-e 's/^context 0: .*, \([0-9]*\) frames\/s$/\1/p' \
+			"$dir/out.$tag" "$dir/err.$tag" | tail -n 1)
+		echo "$(((t1 - t0) / 1000)) $rss ${loop:-0}" >>"$dir/times.$tag"
 		if [ "$verdict" = ok ] || [ "${verdict#ok}" != "$verdict" ]; then
 			verdict=$($chk "$chkarg")
 		fi
@@ -158,27 +169,39 @@ row() {
 	   else verdict="differs: $verdict"; fi ;;
 	esac
 	# median wall (µs) and median peak RSS (KiB)
-	w=$(awk '{ print $1 }' "$dir/times.$tag" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	r=$(awk '{ print $2 }' "$dir/times.$tag" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-	printf '%s\t%s\t%s\t%s\t%s\n' "$id" "$w" "$r" "$label" "$verdict" >>"$results"
-	echo "  $label: $(awk -v w="$w" 'BEGIN { printf "%.3f s", w / 1e6 }') $verdict" >&2
+	w=$(median 1 "$dir/times.$tag")
+	r=$(median 2 "$dir/times.$tag")
+	lr=$(median 3 "$dir/times.$tag")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$w" "$r" "$label" "$verdict" \
+		"$lr" >>"$results"
+	echo "  $label: $(awk -v w="$w" 'BEGIN { printf "%.3f s", w / 1e6 }')" \
+		"$verdict" >&2
+}
+median() {	# median COLUMN FILE
+	awk -v c="$1" '{ print $c }' "$2" | sort -n |
+		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 none() { :; }
 chkarg=
 out="$dir/out.$tag"
 
 echo "capture: $cap" >&2
-echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4), frames $T_FRAMES, c2s $T_C2S, s2c $T_S2C bytes" >&2
+echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4), frames $T_FRAMES," \
+	"c2s $T_C2S, s2c $T_S2C bytes" >&2
 
 chkarg=$out
-row read "(a) libpcap read loop" 0 none "check_frames frames" "$bin/pcapfloor" read "$cap"
-row floor "(b) read + copy payloads (floor)" 0 none check_copy "$bin/pcapfloor" copy "$cap"
-row nids "(c) libnids 1.26, csum off" 0 none check_nids "$bin/nidsbench" "$cap" "$flows"
+row read "(a) libpcap read loop" 0 none "check_frames frames" \
+	"$bin/pcapfloor" read "$cap"
+row floor "(b) read + copy payloads (floor)" 0 none check_copy \
+	"$bin/pcapfloor" copy "$cap"
+row nids "(c) libnids 1.26, csum off" 0 none check_nids \
+	"$bin/nidsbench" "$cap" "$flows"
 if ! skipped tcpflow; then
 	tf="$dir/tcpflow.$tag"
 	tf_prep() { rm -rf "$tf"; mkdir -p "$tf"; }
 	chkarg=$tf
-	row tcpflow "(d) tcpflow to tmpfs" 0 tf_prep check_tcpflow tcpflow -r "$cap" -o "$tf"
+	row tcpflow "(d) tcpflow to tmpfs" 0 tf_prep check_tcpflow \
+		tcpflow -r "$cap" -o "$tf"
 	rm -rf "$tf"
 fi
 chkarg=$out
@@ -206,13 +229,15 @@ if ! skipped flowdump; then
 fi
 if ! skipped dpdk; then
 	dpdk_conf "$dir/dpdk.$tag.conf"
-	dpdk_clean() { rm -rf "/var/run/dpdk/bench-plain-$tag" "/var/run/dpdk/bench-mos-$tag"; }
+	dpdk_clean() {
+		rm -rf "/var/run/dpdk/bench-plain-$tag" "/var/run/dpdk/bench-mos-$tag"
+	}
 	row plain "(g) plain DPDK rx->tx loop" 0 dpdk_clean "check_frames plainfwd:" \
 		"$bin/plainfwd" 0.5 "$T_FRAMES" -l 0 --no-huge -m 1024 --no-pci \
 		--file-prefix="bench-plain-$tag" --log-level=error \
 		--vdev="net_pcap0,rx_pcap=$cap" --vdev=net_pcap1,tx_pcap=/dev/null
 	row dpdk "(g) libmos inline on DPDK, csum off" 1 dpdk_clean check_mos \
-		"$bin/mosbench" "$dir/dpdk.$tag.conf"
+		env MOS_STATS=1 "$bin/mosbench" "$dir/dpdk.$tag.conf"
 	dpdk_clean
 fi
 cores=$(nproc)
@@ -225,26 +250,38 @@ fi
 
 # --- the table
 echo
-echo "capture: $cap ($(awk -v b="$size" 'BEGIN { printf "%.0f MB", b / 1e6 }'), seed $seed, scale $scale)"
-echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4, IPv6 $((T_FLOWS - T_FLOWS4))), frames $T_FRAMES, stream bytes c2s $T_C2S s2c $T_S2C (IPv4: c2s $T_C2S4 s2c $T_S2C4)"
-echo "median of $runs runs, whole process; x libnids = packets/s / libnids's; x floor = wall / floor's wall; machine: $cores cores, $(uname -r)"
+mb=$(awk -v b="$size" 'BEGIN { printf "%.0f MB", b / 1e6 }')
+echo "capture: $cap ($mb, seed $seed, scale $scale)"
+echo "truth: flows $T_FLOWS (IPv4 $T_FLOWS4, IPv6 $((T_FLOWS - T_FLOWS4)))," \
+	"frames $T_FRAMES, stream bytes c2s $T_C2S s2c $T_S2C" \
+	"(IPv4: c2s $T_C2S4 s2c $T_S2C4)"
+echo "median of $runs runs, whole process; x nids = packets/s over libnids's;" \
+	"x floor = wall over the floor's; loop = first frame to last;" \
+	"$cores cores, $(uname -r)"
 awk -F '\t' -v frames="$T_FRAMES" '
-	{ id[NR] = $1; w[NR] = $2; r[NR] = $3; label[NR] = $4; v[NR] = $5; at[$1] = NR }
+	{ id[NR] = $1; w[NR] = $2; r[NR] = $3; label[NR] = $4; v[NR] = $5
+	  lr[NR] = $6; at[$1] = NR }
+	function ratio(x, y) { return y ? sprintf("%.2f", x / y) : "-" }
 	END {
-		printf "%-40s %8s %10s %8s %8s %8s %8s  %-12s %s\n", "row", "wall s", "pkts/s",
-			"RSS MiB", "x nids", "RSS/nids", "x floor", "other", "check"
-		n = at["nids"]; f = at["floor"]; p = at["plain"]; one = ""
-		for (i = 1; i <= NR; i++) if (id[i] ~ /^mos-off-/) { one = i; break }
+		hd = "%-40s %8s %10s %8s %8s %8s %8s  %-23s %s\n"
+		fm = "%-40s %8.3f %10.0f %8.1f %8s %8s %8s  %-23s %s\n"
+		printf hd, "row", "wall s", "pkts/s", "RSS MiB", "x nids",
+			"RSS/nids", "x floor", "other", "check"
+		n = at["nids"]; f = at["floor"]; p = at["plain"]; one = 0
+		for (i = 1; i <= NR; i++)
+			if (id[i] ~ /^mos-off-/) { one = i; break }
 		for (i = 1; i <= NR; i++) {
 			pps = w[i] > 0 ? frames / (w[i] / 1e6) : 0
 			other = ""
-			if (id[i] == "dpdk" && p) other = sprintf("%.2fx plain", w[p] / w[i])
-			if (id[i] == "two" && one) other = sprintf("%.2fx 1 ctx", w[one] / w[i])
-			printf "%-40s %8.3f %10.0f %8.1f %8s %8s %8s  %-12s %s\n", label[i], w[i] / 1e6, pps,
-				r[i] / 1024,
-				n ? sprintf("%.2f", w[n] / w[i]) : "-",
-				n ? sprintf("%.2f", r[i] / r[n]) : "-",
-				f ? sprintf("%.2f", w[i] / w[f]) : "-", other, v[i]
+			if (id[i] == "dpdk" && p)
+				other = ratio(w[p], w[i]) "x plain (loop " \
+					ratio(lr[i], lr[p]) "x)"
+			if (id[i] == "two" && one)
+				other = ratio(w[one], w[i]) "x 1 ctx"
+			printf fm, label[i], w[i] / 1e6, pps, r[i] / 1024,
+				n ? ratio(w[n], w[i]) : "-",
+				n ? ratio(r[i], r[n]) : "-",
+				f ? ratio(w[i], w[f]) : "-", other, v[i]
 		}
 	}' "$results"
 
@@ -256,12 +293,14 @@ if ! skipped slope && [ "$flows" -ge 2 ]; then
 	pcap_conf "$dir/half.$tag.conf" false "${rmems%% *}" 0x1
 	for prog in mos nids; do
 		if [ $prog = mos ]; then
-			"$time_bin" -f %M -o "$dir/rss.$tag" "$bin/mosbench" "$dir/half.$tag.conf" >/dev/null
+			"$time_bin" -f %M -o "$dir/rss.$tag" \
+				"$bin/mosbench" "$dir/half.$tag.conf" >/dev/null
 			a=$(tail -n 1 "$dir/rss.$tag")
 			b=$(awk -F '\t' '$1 ~ /^mos-off-/ { print $3; exit }' "$results")
 			name="libmos (rmem ${rmems%% *})"
 		else
-			"$time_bin" -f %M -o "$dir/rss.$tag" "$bin/nidsbench" "$cap" "$flows" >/dev/null
+			"$time_bin" -f %M -o "$dir/rss.$tag" \
+				"$bin/nidsbench" "$cap" "$flows" >/dev/null
 			a=$(tail -n 1 "$dir/rss.$tag")
 			b=$(awk -F '\t' '$1 == "nids" { print $3 }' "$results")
 			name="libnids"
@@ -276,12 +315,12 @@ fi
 if [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF:-0}" != 0 ]; then
 	perf record -q -g -o "$dir/perf.data" "$bin/mosbench" "$first" >/dev/null 2>&1
 	perf report -i "$dir/perf.data" --stdio --no-children --percent-limit 0.5 \
-		--sort symbol -g none 2>/dev/null >"$dir/perf.txt"
+		--sort dso,symbol -g none 2>/dev/null >"$dir/perf.txt"
 	echo "perf report of the first libmos row: $dir/perf.txt"
 fi
 
 rm -f "$dir"/*."$tag" "$dir"/*."$tag".conf
 if [ "$fail" != 0 ]; then
-	echo "bench: FAIL: a libmos row did not account for every byte of the truth" >&2
+	echo "bench: FAIL: a libmos row did not account for every byte" >&2
 	exit 1
 fi

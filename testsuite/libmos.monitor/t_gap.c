@@ -73,6 +73,7 @@ struct cap {
 	pcap_t *dead;
 	bool v6;
 	long usec;
+	uint16_t port;		/* the client's */
 };
 
 /* One TCP segment; dir 0 = client to server. */
@@ -113,8 +114,8 @@ static void emit(struct cap *c, int dir, uint32_t seq, uint32_t ack,
 		memcpy(iph + 16, ip[!dir], 4);
 		put16(iph + 10, fold(sum16(0, iph, 20)));
 	}
-	put16(th, dir ? 80 : 40300);
-	put16(th + 2, dir ? 40300 : 80);
+	put16(th, dir ? 80 : c->port);
+	put16(th + 2, dir ? c->port : 80);
 	put32(th + 4, seq);
 	put32(th + 8, ack);
 	th[12] = 5 << 4;
@@ -144,6 +145,7 @@ struct flow_spec {
 	const bool *miss;
 	bool fin;
 	bool v6;
+	int nflows;		/* the same flow on that many ports; 0 = 1 */
 };
 
 static uint64_t spec_len(const struct flow_spec *s)
@@ -151,21 +153,13 @@ static uint64_t spec_len(const struct flow_spec *s)
 	return (uint64_t)(s->nseg - 1) * SEG + s->last;
 }
 
-static int write_capture(const char *path, const struct flow_spec *s)
+static void write_flow(struct cap *cp, const struct flow_spec *s, bool *got)
 {
-	struct cap c = { .v6 = s->v6 };
-	bool *got = calloc((size_t)s->nseg, 1);
+	struct cap c = *cp;
 	uint64_t len = spec_len(s), in_order = 0;
 	int i, k;
 
-	c.dead = pcap_open_dead(DLT_EN10MB, 65535);
-	c.d = c.dead ? pcap_dump_open(c.dead, path) : NULL;
-	if (!c.d || !got) {
-		free(got);
-		if (c.dead)
-			pcap_close(c.dead);
-		return -1;
-	}
+	memset(got, 0, (size_t)s->nseg);
 	emit(&c, 0, ISN_C, 0, 0x02, 0, 0);
 	emit(&c, 1, ISN_S, ISN_C + 1, 0x12, 0, 0);
 	emit(&c, 0, ISN_C + 1, ISN_S + 1, 0x10, 0, 0);
@@ -189,6 +183,27 @@ static int write_capture(const char *path, const struct flow_spec *s)
 		emit(&c, 1, ISN_S + 1, ISN_C + 2 + (uint32_t)len, 0x11, 0, 0);
 		emit(&c, 0, ISN_C + 2 + (uint32_t)len, ISN_S + 2, 0x10, 0, 0);
 	}
+	cp->usec = c.usec;
+}
+
+static int write_capture(const char *path, const struct flow_spec *s)
+{
+	struct cap c = { .v6 = s->v6 };
+	bool *got = calloc((size_t)s->nseg, 1);
+	int k;
+
+	c.dead = pcap_open_dead(DLT_EN10MB, 65535);
+	c.d = c.dead ? pcap_dump_open(c.dead, path) : NULL;
+	if (!c.d || !got) {
+		free(got);
+		if (c.dead)
+			pcap_close(c.dead);
+		return -1;
+	}
+	for (k = 0; k < (s->nflows ? s->nflows : 1); k++) {
+		c.port = (uint16_t)(40300 + k);
+		write_flow(&c, s, got);
+	}
 	pcap_dump_close(c.d);
 	pcap_close(c.dead);
 	free(got);
@@ -210,6 +225,8 @@ static uint64_t off_svr;	/* our peek offset on side SVR */
 static uint64_t delivered, lost;
 static int content_bad, other_errno, ppeek_bad, frag_bad;
 static bool peek_in_error, use_last;
+static bool count_only;		/* many flows: count CONN_END, read nothing */
+static int nends;
 static int ring_size;
 static const char *conf_extra = "burst = 1;";
 
@@ -285,7 +302,9 @@ static void on_end(mctx_t m, int sock, int side, event_t ev,
 	(void)side;
 	(void)ev;
 	(void)a;
-	drain(m, sock);
+	nends++;
+	if (!count_only)
+		drain(m, sock);
 }
 
 static void on_start(mctx_t m, int sock, int side, event_t ev,
@@ -325,6 +344,7 @@ static int run(const struct flow_spec *spec)
 	int fd, rc;
 
 	nsteps = 0;
+	nends = 0;
 	off_svr = delivered = lost = 0;
 	content_bad = other_errno = ppeek_bad = frag_bad = 0;
 	if (asprintf(&pcap, "%s/gap-XXXXXX.pcap", tmp && *tmp ? tmp : "/tmp") < 0)
@@ -379,7 +399,7 @@ static bool identity(const struct flow_spec *s)
 static void case_middle(bool v6, bool in_error, bool last)
 {
 	bool miss[10] = { [3] = true };
-	struct flow_spec s = { 10, SEG, NULL, miss, true, v6 };
+	struct flow_spec s = { 10, SEG, NULL, miss, true, v6, 1 };
 	const char *name = v6 ? "IPv6" : "IPv4";
 	int e, l;
 
@@ -408,7 +428,7 @@ static void case_middle(bool v6, bool in_error, bool last)
 static void case_start(void)
 {
 	bool miss[6] = { [0] = true };
-	struct flow_spec s = { 6, SEG, NULL, miss, true, false };
+	struct flow_spec s = { 6, SEG, NULL, miss, true, false, 1 };
 	int l;
 
 	peek_in_error = false;
@@ -429,7 +449,7 @@ static void case_start(void)
 static void case_end(bool fin)
 {
 	bool miss[6] = { [5] = true };
-	struct flow_spec s = { 6, 700, NULL, miss, fin, false };
+	struct flow_spec s = { 6, 700, NULL, miss, fin, false, 1 };
 	const char *how = fin ? "acknowledged FIN" : "end of capture";
 	int l;
 
@@ -451,7 +471,7 @@ static void case_several(void)
 {
 	bool row[12] = { [3] = true, [4] = true, [5] = true };
 	bool apart[12] = { [2] = true, [6] = true, [9] = true };
-	struct flow_spec s = { 12, SEG, NULL, row, true, false };
+	struct flow_spec s = { 12, SEG, NULL, row, true, false, 1 };
 	int l, l2, l3;
 
 	peek_in_error = false;
@@ -486,7 +506,7 @@ static void case_bulk(int rmem, int miss_every)
 	enum { N = 300 };
 	static int order[N];
 	static bool miss[N];
-	struct flow_spec s = { N, 321, order, miss, true, false };
+	struct flow_spec s = { N, 321, order, miss, true, false, 1 };
 	int i, held = -1, k = 0;
 
 	for (i = 0; i < N; i++)
@@ -520,6 +540,21 @@ static void case_bulk(int rmem, int miss_every)
 	conf_extra = "burst = 1;";
 }
 
+/* Flows still open when the capture ends each get MOS_ON_CONN_END, once
+ * per side, and so a last chance to read (and learn of) their bytes. */
+static void case_open_at_end(void)
+{
+	struct flow_spec s = { 3, SEG, NULL, NULL, false, false, 100 };
+
+	count_only = true;
+	conf_extra = "";
+	if (ok(run(&s) == 0, "100 flows open at the end: run"))
+		ok(nends == 200, "100 flows open at the end: CONN_END at "
+		   "MOS_HK_RCV for both sides of each (%d)", nends);
+	count_only = false;
+	conf_extra = "burst = 1;";
+}
+
 int main(void)
 {
 	static const int rings[] = { 1024, 2048, 4096, 8192, 16384 };
@@ -533,6 +568,7 @@ int main(void)
 	case_end(true);
 	case_end(false);
 	case_several();
+	case_open_at_end();
 	for (i = 0; i < sizeof(rings) / sizeof(rings[0]); i++) {
 		case_bulk(rings[i], 0);
 		case_bulk(rings[i], 17);
