@@ -196,14 +196,16 @@ static void input(struct mos_ctx *c, struct mos_frame *f)
 /*
  * A burst in stages (DPDK's l3fwd shape): parse and hash every frame and
  * ask for its bucket; then, while frame k is processed, ask for the flow
- * that frame k + AHEAD_FLOW's bucket names and for the first socket and
- * idle-list neighbours of frame k + AHEAD_SOCK's flow, so that each miss
+ * that frame k + AHEAD_FLOW's bucket names, for the first socket, rings
+ * and idle-list neighbours of frame k + AHEAD_SOCK's flow, and for the
+ * ring slot frame k + AHEAD_SLOT will write through, so that each miss
  * is waited for behind other frames' work without asking for more lines
  * at once than the core can have in flight.  Only hints: every frame
  * still gets a real lookup when its turn comes.
  */
 #define AHEAD_FLOW 4
 #define AHEAD_SOCK 2
+#define AHEAD_SLOT 1
 
 static const struct mos_flow *ahead_flow(struct mos_ctx *c,
 					 const struct mos_frame *f)
@@ -240,6 +242,17 @@ static void ahead_sock(struct mos_ctx *c, const struct mos_flow *g)
 	}
 }
 
+/* The rings' lines asked for by ahead_sock have come: now the slot each
+ * ring's next write reads. */
+static void ahead_slot(const struct mos_flow *g)
+{
+	int side;
+
+	for (side = 0; g && side < 2; side++)
+		if (g->half[side].ring)
+			mos_ring_prefetch(g->half[side].ring);
+}
+
 static void burst_input(struct mos_ctx *c, struct mos_frame **fr, int n)
 {
 	const struct mos_flow *guess[MOS_MAX_BURST];
@@ -254,11 +267,15 @@ static void burst_input(struct mos_ctx *c, struct mos_frame **fr, int n)
 		guess[k] = ahead_flow(c, fr[k]);
 	for (k = 0; k < n && k < AHEAD_SOCK; k++)
 		ahead_sock(c, guess[k]);
+	for (k = 0; k < n && k < AHEAD_SLOT; k++)
+		ahead_slot(guess[k]);
 	for (k = 0; k < n; k++) {
 		if (k + AHEAD_FLOW < n)
 			guess[k + AHEAD_FLOW] = ahead_flow(c, fr[k + AHEAD_FLOW]);
 		if (k + AHEAD_SOCK < n)
 			ahead_sock(c, guess[k + AHEAD_SOCK]);
+		if (k + AHEAD_SLOT < n)
+			ahead_slot(guess[k + AHEAD_SLOT]);
 		input(c, fr[k]);
 	}
 }

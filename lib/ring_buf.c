@@ -87,22 +87,50 @@ static uint8_t **slot_array(const struct mos_ring *r)
 static uint64_t slot_chunk_no(const struct mos_ring *r, uint32_t i)
 {
 	uint64_t base = r->head / CHUNK;
-	uint32_t n = r->nslots;
 
-	return base + (i + n - (uint32_t)(base % n)) % n;
+	return i >= r->base_slot ? base + i - r->base_slot
+				 : base + r->nslots - r->base_slot + i;
+}
+
+/* cn % nslots, without a division for the chunks of the window (every
+ * held one and nearly every one a write touches): base_slot is the slot
+ * of the head's chunk, kept as the head moves. */
+static uint32_t slot_index(const struct mos_ring *r, uint64_t cn)
+{
+	uint64_t base = r->head / CHUNK;
+	uint32_t i;
+
+	if (cn < base || cn - base >= r->nslots)
+		return (uint32_t)(cn % r->nslots);
+	i = r->base_slot + (uint32_t)(cn - base);
+	return i >= r->nslots ? i - r->nslots : i;
+}
+
+static void set_head(struct mos_ring *r, uint64_t h)
+{
+	r->head = h;
+	r->base_slot = r->nslots ? (uint32_t)(h / CHUNK % r->nslots) : 0;
 }
 
 static uint8_t **slot_of(const struct mos_ring *r, uint64_t cn)
 {
-	return &slot_array(r)[cn % r->nslots];
+	return &slot_array(r)[slot_index(r, cn)];
 }
 
 static bool chunk_held(const struct mos_ring *r, uint64_t cn)
 {
 	uint8_t **a = slot_array(r);
-	uint32_t i = (uint32_t)(cn % r->nslots);
+	uint32_t i = slot_index(r, cn);
 
 	return a && a[i] && slot_chunk_no(r, i) == cn;
+}
+
+void mos_ring_prefetch(const struct mos_ring *r)
+{
+	uint8_t **a = slot_array(r);
+
+	if (a && r->nslots)
+		__builtin_prefetch(&a[slot_index(r, r->contig_end / CHUNK)]);
 }
 
 /* ---- ring basics ----------------------------------------------------- */
@@ -121,7 +149,8 @@ void mos_ring_init_at(struct mos_ring *r, struct mos_ring_pool *p,
 		      uint32_t capacity, int policy, uint64_t start)
 {
 	mos_ring_init(r, p, capacity, policy);
-	r->head = r->contig_end = r->high_end = start;
+	set_head(r, start);
+	r->contig_end = r->high_end = start;
 }
 
 struct mos_ring *mos_ring_new(struct mos_ring_pool *p, uint32_t capacity,
@@ -172,7 +201,7 @@ void mos_ring_release(struct mos_ring *r)
 	mos_pool_put_slots(r->pool, r->slots, r->nslots);
 	r->slots = NULL;
 	r->nchunks = 0;
-	r->head = r->contig_end;
+	set_head(r, r->contig_end);
 	r->high_end = r->contig_end;
 }
 
@@ -242,6 +271,7 @@ int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
 		r->slots = new;
 	r->capacity = capacity;
 	r->nslots = n;
+	set_head(r, r->head);
 	return 0;
 }
 
@@ -410,7 +440,7 @@ static uint64_t chunks_below(struct mos_ring *r, uint64_t keep, bool release)
 	if (keep <= base || !r->nchunks || !a)
 		return 0;
 	steps = keep - base < r->nslots ? keep - base : r->nslots;
-	i = (uint32_t)(base % r->nslots);
+	i = r->base_slot;
 	for (k = 0; k < steps; k++) {
 		if (a[i]) {
 			n++;
@@ -487,7 +517,7 @@ static void advance_head(struct mos_ring *r, uint64_t h, uint64_t lo,
 			 uint64_t e)
 {
 	chunks_below(r, head_keep(r, h, lo, e), true);
-	r->head = h;
+	set_head(r, h);
 	prune_gaps(r);
 }
 

@@ -90,6 +90,7 @@ struct mos_ring {
 	uint32_t capacity;
 	uint32_t nslots;                /* ceil(capacity / CHUNK) + 1, or 0 */
 	uint32_t nchunks;               /* chunks held now */
+	uint32_t base_slot;             /* slot of the head's chunk */
 	uint8_t policy;
 	bool drained;                   /* on the pool's drained list */
 };
@@ -125,6 +126,10 @@ uint32_t mos_ring_capacity(const struct mos_ring *r);
  * be taken back when the pool needs room (the head then moves up to off,
  * never past contig_end). */
 void mos_ring_set_read_end(struct mos_ring *r, uint64_t off);
+
+/* A hint: ask for the slot the next in-order write will look up, so that
+ * the miss is waited for behind another frame's work. */
+void mos_ring_prefetch(const struct mos_ring *r);
 
 /* Lowest offset still stored. */
 uint64_t mos_ring_head(const struct mos_ring *r);
