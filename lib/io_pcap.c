@@ -14,6 +14,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 
 struct pcap_port {
 	pcap_t *in;
+	char *filebuf;		/* stdio buffer of a capture file */
 	pcap_t *dead;		/* for the dumper when reading a file */
 	pcap_dumper_t *out;
 	bool live;
@@ -137,13 +139,42 @@ static void frame_put(struct pcap_ctx_pool *pool, struct mos_frame *f)
 		return_flush(pool);
 }
 
+/*
+ * libpcap reads a capture file through stdio, whose default buffer of a
+ * few KiB costs a read(2) per few packets; a large one turns that into
+ * one per PCAP_FILE_BUFFER bytes (pcap_fopen_offline(3PCAP), setvbuf(3)).
+ */
+#define PCAP_FILE_BUFFER (1u << 20)
+
+static FILE *open_capture(struct pcap_port *pp, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return NULL;
+	pp->filebuf = malloc(PCAP_FILE_BUFFER);
+	if (pp->filebuf)
+		setvbuf(f, pp->filebuf, _IOFBF, PCAP_FILE_BUFFER);
+	posix_fadvise(fileno(f), 0, 0, POSIX_FADV_SEQUENTIAL);
+	return f;
+}
+
 static int open_file_port(struct pcap_port *pp, const struct mos_port_conf *pc)
 {
 	char err[PCAP_ERRBUF_SIZE];
+	FILE *f = open_capture(pp, pc->pcap_file);
 	int dlt;
 
-	pp->in = pcap_open_offline(pc->pcap_file, err);
+	if (!f) {
+		fprintf(stderr, "mos: port %s: %s: %s\n", pc->name,
+			pc->pcap_file, strerror(errno));
+		errno = ENOENT;
+		return -1;
+	}
+	/* on success the pcap_t owns f; on failure it is ours to close */
+	pp->in = pcap_fopen_offline(f, err);
 	if (!pp->in) {
+		fclose(f);
 		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
 		errno = ENOENT;
 		return -1;
@@ -448,6 +479,7 @@ static void pcap_close_all(struct mos_io *io)
 			pcap_close(pp->dead);
 		if (pp->in)
 			pcap_close(pp->in);
+		free(pp->filebuf);	/* after the FILE using it is closed */
 	}
 	if (pv->pools) {
 		for (i = 0; i < (io->nctx > 0 ? io->nctx : 1); i++)
