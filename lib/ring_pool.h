@@ -51,7 +51,9 @@ struct mos_ring_pool {
 	struct mos_ring_frag *free_nodes;
 	struct mos_ring *free_rings;    /* linked through dnext */
 	struct slot_class slot_class[SLOT_CLASSES];
-	struct pool_slab *slabs;
+	struct pool_slab *slabs;        /* large slabs, malloc'd */
+	struct pool_slab *regions;      /* 2 MiB regions small slabs come from */
+	size_t region_used;             /* bytes carved from the newest */
 	/* rings holding storage of bytes every reader has read, in the
 	 * order they were drained */
 	struct mos_ring *drained_head, *drained_tail;
