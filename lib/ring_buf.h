@@ -44,15 +44,16 @@
  * stored at all.  Since the new head is then never above contig_end, the
  * head only ever drops in-order bytes, never a fragment.
  *
- * Memory: chunks and fragment nodes come from a per-context pool that grows
- * by malloc'd slabs and never shrinks until destroyed, so a warm context
- * does no malloc per packet.  Memory follows unread data (API.md 1.12):
- * the owner tells a ring how far every reader has read
- * (mos_ring_set_read_end); bytes below that are a cache, and a pool out of
- * free chunks first takes back the storage of such bytes, from the rings
- * drained longest ago, before it grows.  The slot array of a ring lives inside
- * struct mos_ring for capacities up to (MOS_RING_INLINE_SLOTS - 1) chunks
- * (the default rmem_size of 8192 included); larger rings malloc it once, at
+ * Memory: chunks, fragment and gap nodes, ring descriptors and slot
+ * arrays come from a per-context pool (ring_pool.h) that grows by slabs
+ * and never shrinks until destroyed, so a warm context does no malloc per
+ * packet.  Memory follows unread data (API.md 1.12): the owner tells a
+ * ring how far every reader has read (mos_ring_set_read_end); bytes below
+ * that are a cache, and a pool out of free chunks first takes back the
+ * storage of such bytes, from the rings drained longest ago, before it
+ * grows.  The slot array of a ring lives inside struct mos_ring for
+ * capacities up to (MOS_RING_INLINE_SLOTS - 1) chunks (the default
+ * rmem_size of 8192 included); larger rings take one from the pool at
  * their first stored byte.  Not thread-safe: one pool per context.
  */
 #ifndef MOS_RING_BUF_H
