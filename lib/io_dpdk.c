@@ -51,6 +51,7 @@
 #include "config.h"
 #include "io.h"
 #include "io_dpdk.h"
+#include "pcap_scan.h"
 
 #define DPDK_MAX_CTX 64		/* cpu_mask has 64 bits */
 #define DPDK_CHUNK 64		/* mbufs per driver call */
@@ -507,34 +508,22 @@ static int scan_file(void *arg, int i, const char *path)
 {
 	struct scan *sc = arg;
 	struct dpdk_rxfile *rf = &sc->pp->files[i];
-	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	pcap_t *p;
-	int rc, dlt;
+	struct mos_pcap_scan s;
 
-	p = pcap_open_offline(path, err);
-	if (!p)
-		return fail(ENOENT, "port %s: rx_pcap: %s", sc->pc->name, err);
-	dlt = pcap_datalink(p);
-	if (dlt != DLT_EN10MB) {
-		pcap_close(p);
+	if (mos_pcap_scan(path, &s) < 0)
+		return fail(ENOENT, "port %s: rx_pcap: %s", sc->pc->name,
+			    s.err);
+	if (s.dlt != DLT_EN10MB)
 		return fail(ENODEV, "port %s: %s: link type %s, need Ethernet",
-			    sc->pc->name, path, pcap_datalink_val_to_name(dlt));
-	}
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		if (!rf->expected)
-			rf->first_us = (uint64_t)h->ts.tv_sec * 1000000u +
-				       (uint64_t)h->ts.tv_usec;
-		if (h->caplen > sc->maxcap)
-			sc->maxcap = h->caplen;
-		rf->expected++;
-	}
-	if (rc == PCAP_ERROR)
+			    sc->pc->name, path,
+			    pcap_datalink_val_to_name(s.dlt));
+	if (s.err[0])
 		fprintf(stderr, "mos: port %s: %s: %s; reading %" PRIu64
-			" frames\n", sc->pc->name, path, pcap_geterr(p),
-			rf->expected);
-	pcap_close(p);
+			" frames\n", sc->pc->name, path, s.err, s.frames);
+	rf->expected = s.frames;
+	rf->first_us = s.first_us;
+	if (s.maxcap > sc->maxcap)
+		sc->maxcap = s.maxcap;
 	return 0;
 }
 
