@@ -67,9 +67,31 @@ void mos_ring_set_read_end(struct mos_ring *r, uint64_t off)
 
 /* ---- slots ----------------------------------------------------------- */
 
+/* The most slots a ring of that capacity can need: its held chunks span
+ * at most this many chunk numbers. */
 static uint32_t slots_for(uint32_t capacity)
 {
 	return capacity ? (uint32_t)((capacity + CHUNK - 1) / CHUNK + 1) : 0;
+}
+
+/* A ring starts with its inline slots and grows them as the span of its
+ * held chunks grows: most rings hold a few chunks at a time, and a slot
+ * array for a whole 256 KiB window would cost them 520 bytes each. */
+static uint32_t first_slots(uint32_t capacity)
+{
+	uint32_t max = slots_for(capacity);
+
+	return max < MOS_RING_INLINE_SLOTS ? max : MOS_RING_INLINE_SLOTS;
+}
+
+/* Slots for a span of `need` chunks: doubling, up to the capacity's. */
+static uint32_t slots_to_hold(uint32_t capacity, uint64_t need)
+{
+	uint32_t max = slots_for(capacity), n = MOS_RING_INLINE_SLOTS;
+
+	while (n < need && n < max)
+		n *= 2;
+	return n < max ? n : max;
 }
 
 static uint8_t **slot_array(const struct mos_ring *r)
@@ -141,7 +163,7 @@ void mos_ring_init(struct mos_ring *r, struct mos_ring_pool *p,
 	memset(r, 0, sizeof(*r));
 	r->pool = p;
 	r->capacity = capacity;
-	r->nslots = slots_for(capacity);
+	r->nslots = first_slots(capacity);
 	r->policy = (uint8_t)policy;
 }
 
@@ -201,6 +223,7 @@ void mos_ring_release(struct mos_ring *r)
 	mos_pool_put_slots(r->pool, r->slots, r->nslots);
 	r->slots = NULL;
 	r->nchunks = 0;
+	r->nslots = first_slots(r->capacity);
 	set_head(r, r->contig_end);
 	r->high_end = r->contig_end;
 }
@@ -243,35 +266,48 @@ static uint64_t stored_end(const struct mos_ring *r)
 	return e;
 }
 
-int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
+/* Move the held chunks into n slots (n covers their span). */
+static int resize_slots(struct mos_ring *r, uint32_t n)
 {
 	uint8_t *tmp[MOS_RING_INLINE_SLOTS] = { NULL };
-	uint32_t n = slots_for(capacity), i;
 	uint8_t **old = slot_array(r), **new = tmp;
+	uint32_t i;
 
-	if (stored_end(r) - r->head > capacity) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (r->nchunks && n > MOS_RING_INLINE_SLOTS) {
+	if (n > MOS_RING_INLINE_SLOTS) {
 		new = mos_pool_take_slots(r->pool, n);
 		if (!new) {
 			errno = ENOMEM;
 			return -1;
 		}
 	}
-	/* every held chunk still lies in the new window: no collision */
-	for (i = 0; r->nchunks && i < r->nslots; i++)
+	/* every held chunk lies in the new window: no collision */
+	for (i = 0; old && r->nchunks && i < r->nslots; i++)
 		if (old[i])
 			new[slot_chunk_no(r, i) % n] = old[i];
 	mos_pool_put_slots(r->pool, r->slots, r->nslots);
-	r->slots = NULL;
+	r->slots = n > MOS_RING_INLINE_SLOTS ? new : NULL;
 	memcpy(r->inline_slots, tmp, sizeof(tmp));
-	if (n > MOS_RING_INLINE_SLOTS && r->nchunks)
-		r->slots = new;
-	r->capacity = capacity;
 	r->nslots = n;
 	set_head(r, r->head);
+	return 0;
+}
+
+int mos_ring_set_capacity(struct mos_ring *r, uint32_t capacity)
+{
+	uint32_t n = r->nslots, max = slots_for(capacity);
+
+	if (stored_end(r) - r->head > capacity) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the held chunks span no more than either bound */
+	if (n > max)
+		n = max;
+	if (n < first_slots(capacity))
+		n = first_slots(capacity);
+	if (n != r->nslots && resize_slots(r, n) < 0)
+		return -1;
+	r->capacity = capacity;
 	return 0;
 }
 
@@ -475,7 +511,7 @@ static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
 			 uint64_t lo, uint64_t e, bool *need_node)
 {
 	struct mos_ring_pool *p = r->pool;
-	uint64_t freed = 0, fresh = 0, cn;
+	uint64_t freed = 0, fresh = 0, cn, span;
 
 	if (h > r->head)
 		freed = chunks_below(r, head_keep(r, h, lo, e), false);
@@ -498,11 +534,12 @@ static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
 		goto nomem;
 	if (*need_node && mos_pool_reserve_node(p) < 0)
 		goto nomem;
-	if (r->nslots > MOS_RING_INLINE_SLOTS && !r->slots) {
-		r->slots = mos_pool_take_slots(p, r->nslots);
-		if (!r->slots)
-			goto nomem;
-	}
+	/* the chunks held once the head is at h, and the write's, must fit
+	 * in the slots */
+	span = (e - 1) / CHUNK - (h > r->head ? h : r->head) / CHUNK + 1;
+	if (span > r->nslots &&
+	    resize_slots(r, slots_to_hold(r->capacity, span)) < 0)
+		goto nomem;
 	return 0;
 nomem:
 	errno = ENOMEM;
@@ -621,6 +658,10 @@ ssize_t mos_ring_write(struct mos_ring *r, uint64_t off, const uint8_t *data,
 		errno = EINVAL;
 		return -1;
 	}
+	/* about to need more slots: first drop what every reader has read */
+	if (len && r->read_end > r->head &&
+	    (off + len - 1) / CHUNK - r->head / CHUNK + 1 > r->nslots)
+		reclaim_ring(r);
 	plan = mos_ring_plan(r, off, len, &h);
 	if (plan == MOS_RING_OLD || plan == MOS_RING_BEYOND)
 		return 0;

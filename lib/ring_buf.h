@@ -89,7 +89,8 @@ struct mos_ring {
 	struct mos_ring *dprev, *dnext; /* the pool's drained list */
 	uint64_t read_end;              /* every reader has read below it */
 	uint32_t capacity;
-	uint32_t nslots;                /* ceil(capacity / CHUNK) + 1, or 0 */
+	uint32_t nslots;                /* grows with the held chunks' span,
+					 * up to ceil(capacity / CHUNK) + 1 */
 	uint32_t nchunks;               /* chunks held now */
 	uint32_t base_slot;             /* slot of the head's chunk */
 	uint8_t policy;

@@ -20,7 +20,7 @@
 
 #define CHUNK ((uint64_t)MOS_RING_CHUNK_SIZE)
 #define NODE sizeof(struct mos_ring_frag)
-#define SLOT_CLASSES 4          /* slot array sizes the pool recycles */
+#define SLOT_CLASSES 8          /* slot array sizes the pool recycles */
 
 _Static_assert((MOS_RING_CHUNK_SIZE & (MOS_RING_CHUNK_SIZE - 1)) == 0,
 	       "chunk size must be a power of two");
