@@ -67,8 +67,10 @@ for p in libmos0 libmos-dev mos-utils; do
 	deb=$(ls "$work/${p}_$version"_*.deb 2>/dev/null) || fail "no $p .deb"
 	debs="$debs $deb"
 done
+# --reinstall: a machine that installed this version before (CI runs on
+# a session's machine) would otherwise keep the old files and test them
 # shellcheck disable=SC2086
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y \
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall \
 	$debs >"$work/install.log" 2>&1 || {
 	cat "$work/install.log"
 	fail "apt-get install of$debs"
