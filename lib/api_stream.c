@@ -322,15 +322,19 @@ MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
 
 /* ------------------------------------------------------------- setsockopt */
 
+/* The largest ring: the largest multiple of 1024 an int holds, as for
+ * rmem_size in mos.conf. */
+#define MAX_RING (INT_MAX / 1024 * 1024)
+
 static int set_buf(struct mos_ctx *c, struct mos_sock *s, int side, int v)
 {
 	uint32_t size;
 
-	if (v < 0) {
+	if (v < 0 || v > MAX_RING) {
 		errno = EINVAL;
 		return -1;
 	}
-	size = (uint32_t)((v + 1023) / 1024) * 1024u;
+	size = ((uint32_t)v + 1023u) / 1024u * 1024u;
 	if (s->type == MOS_SOCK_MONITOR_STREAM) {
 		s->buf_off[side] = v == 0;
 		s->buf_size[side] = size;

@@ -257,6 +257,11 @@ static void check_setsockopt_flow(int sock)
 	EXPECT(mtcp_setsockopt(ctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &v,
 			       sizeof(v)), -1, EINVAL,
 	       "mtcp_setsockopt(per-flow, MOS_SVRBUF, -5)");
+	/* rounded up to a multiple of 1024, INT_MAX would pass it */
+	v = INT_MAX;
+	EXPECT(mtcp_setsockopt(ctx, sock, SOL_MONSOCKET, MOS_SVRBUF, &v,
+			       sizeof(v)), -1, EINVAL,
+	       "mtcp_setsockopt(per-flow, MOS_SVRBUF, INT_MAX)");
 	v = MOS_OVERLAP_POLICY_FIRST;
 	EXPECT(mtcp_setsockopt(ctx, sock, SOL_MONSOCKET, MOS_SVROVERLAP, &v,
 			       2), -1, EINVAL,
