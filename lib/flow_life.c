@@ -102,9 +102,8 @@ void mos_flow_end(struct mos_ctx *c, struct mos_flow *f, int first_side)
 	if (f->ending)
 		return;
 	f->ending = true;
-	memset(&c->cur, 0, sizeof(c->cur));
+	mos_cur_reset(&c->cur);
 	c->cur.flow = f;
-	c->cur.recv_side = -1;
 	/* holes left now will never fill: gaps, then the data behind them */
 	mos_reasm_flow_end(c, f);
 	if (f->on_pending)
@@ -189,9 +188,8 @@ void mos_newdata_deliver_flow(struct mos_ctx *c, struct mos_flow *f)
 
 	pending_unlink(c, f);
 	f->pending = 0;
-	memset(&c->cur, 0, sizeof(c->cur));
+	mos_cur_reset(&c->cur);
 	c->cur.flow = f;
-	c->cur.recv_side = -1;
 	for (side = 0; side < 2; side++)
 		if (pending & (1u << side))
 			mos_flow_dispatch(c, f, HK_NULL, side,

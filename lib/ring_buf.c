@@ -512,6 +512,7 @@ static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
 {
 	struct mos_ring_pool *p = r->pool;
 	uint64_t freed = 0, fresh = 0, cn, span;
+	size_t grow;
 
 	if (h > r->head)
 		freed = chunks_below(r, head_keep(r, h, lo, e), false);
@@ -519,16 +520,12 @@ static int write_prepare(struct mos_ring *r, uint64_t h, uint64_t s,
 		if (chunk_stores(r, cn, lo, e) && !chunk_held(r, cn))
 			fresh++;
 	*need_node = s > r->contig_end && !touches_frag(r, s, e);
+	grow = fresh * CHUNK + (*need_node ? NODE : 0);
 
-	if (p->drained_head) {
-		size_t grow = fresh * CHUNK + (*need_node ? NODE : 0);
-		size_t short_of = fresh > freed ? fresh - freed : 0;
-
-		pool_reclaim(p, r, short_of, grow, freed * CHUNK);
-	}
-	if (p->max_bytes &&
-	    p->used - freed * CHUNK + fresh * CHUNK + (*need_node ? NODE : 0) >
-	    p->max_bytes)
+	if (p->drained_head)
+		pool_reclaim(p, r, fresh > freed ? fresh - freed : 0, grow,
+			     freed * CHUNK);
+	if (p->max_bytes && p->used - freed * CHUNK + grow > p->max_bytes)
 		goto nomem;
 	if (fresh > freed && mos_pool_reserve_chunks(p, fresh - freed) < 0)
 		goto nomem;

@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,17 +208,25 @@ static void on_end(mctx_t mctx, int sock, int side, event_t ev,
 	pthread_mutex_unlock(&finished_lock);
 }
 
-static void print_header(void)
+/* The final table adds the bytes each end sent that were missed. */
+static void print_header(bool missed)
 {
-	printf("%-5s %-3s %-21s %-12s %-21s %-12s\n", "Proto", "CPU",
+	printf("%-5s %-3s %-21s %-12s %-21s %-12s", "Proto", "CPU",
 	       "Client Address", "Client State", "Server Address",
 	       "Server State");
+	if (missed)
+		printf(" %10s %10s", "Cli Missed", "Svr Missed");
+	putchar('\n');
 }
 
-static void print_conn(const struct conn *c, int cpu)
+static void print_conn(const struct conn *c, int cpu, bool missed)
 {
-	printf("%-5s %-3d %-21s %-12s %-21s %-12s\n", "tcp", cpu, c->addr[0],
+	printf("%-5s %-3d %-21s %-12s %-21s %-12s", "tcp", cpu, c->addr[0],
 	       state_name(c->state[0]), c->addr[1], state_name(c->state[1]));
+	if (missed)
+		printf(" %10llu %10llu", (unsigned long long)c->missed[0],
+		       (unsigned long long)c->missed[1]);
+	putchar('\n');
 }
 
 static void on_timer(mctx_t mctx, int id, int side, event_t ev,
@@ -228,13 +237,13 @@ static void on_timer(mctx_t mctx, int id, int side, event_t ev,
 	int i;
 
 	(void)side, (void)ev, (void)arg;
-	print_header();
+	print_header(false);
 	for (i = 0; i < app.ncores; i++) {
 		struct conn *c;
 
 		pthread_mutex_lock(&lists[i].lock);
 		for (c = lists[i].head; c; c = c->next, tracked++)
-			print_conn(c, i);
+			print_conn(c, i, false);
 		pthread_mutex_unlock(&lists[i].lock);
 	}
 	printf("\n");
@@ -294,21 +303,6 @@ static int cmp_conn(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void print_final_header(void)
-{
-	printf("%-5s %-3s %-21s %-12s %-21s %-12s %10s %10s\n", "Proto", "CPU",
-	       "Client Address", "Client State", "Server Address",
-	       "Server State", "Cli Missed", "Svr Missed");
-}
-
-static void print_final_conn(const struct conn *c)
-{
-	printf("%-5s %-3d %-21s %-12s %-21s %-12s %10llu %10llu\n", "tcp", 0,
-	       c->addr[0], state_name(c->state[0]), c->addr[1],
-	       state_name(c->state[1]), (unsigned long long)c->missed[0],
-	       (unsigned long long)c->missed[1]);
-}
-
 /* Every connection seen, in order of appearance, with final states and
  * missed bytes. */
 static void print_final(void)
@@ -325,9 +319,9 @@ static void print_final(void)
 	for (i = 0, c = finished; c; c = c->next)
 		v[i++] = c;
 	qsort(v, n, sizeof(*v), cmp_conn);
-	print_final_header();
+	print_header(true);
 	for (i = 0; i < n; i++)
-		print_final_conn(v[i]);
+		print_conn(v[i], 0, true);
 	free(v);
 	while (finished) {
 		c = finished;

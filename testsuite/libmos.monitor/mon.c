@@ -596,3 +596,28 @@ int mon_count(int flow, int hook, event_t ev, int side)
 	}
 	return n;
 }
+
+void mon_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void mon_put32(uint8_t *p, uint32_t v)
+{
+	mon_put16(p, (uint16_t)(v >> 16));
+	mon_put16(p + 2, (uint16_t)v);
+}
+
+uint16_t mon_csum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}

@@ -95,6 +95,12 @@ void mon_free(void);
 int mon_facts(const char *capture, struct mon_fact *out, int max);
 /* The flow whose client endpoint is ep (and server sv if not NULL). */
 int mon_flow_find(const char *cli, const char *svr);
+/* For the programs that write their own captures: big-endian stores and
+ * the Internet checksum (RFC 1071) of n bytes added to a partial sum. */
+void mon_put16(uint8_t *p, uint16_t v);
+void mon_put32(uint8_t *p, uint32_t v);
+uint16_t mon_csum(uint32_t sum, const uint8_t *p, size_t n);
+
 /* Read FILE fully (malloc'd, *len); NULL if it cannot. */
 uint8_t *mon_slurp(const char *path, size_t *len);
 

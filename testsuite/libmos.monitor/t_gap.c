@@ -38,36 +38,6 @@ static uint8_t pat(uint64_t off)
 	return (uint8_t)(off * 7u + (off >> 8) * 13u + 1u);
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 struct cap {
 	pcap_dumper_t *d;
 	pcap_t *dead;
@@ -97,35 +67,38 @@ static void emit(struct cap *c, int dir, uint32_t seq, uint32_t ack,
 	memset(f, 0, sizeof(f));
 	memcpy(f, dir ? "\x02\0\0\0\0\x01\x02\0\0\0\0\x02"
 		      : "\x02\0\0\0\0\x02\x02\0\0\0\0\x01", 12);
-	put16(f + 12, c->v6 ? 0x86dd : 0x0800);
+	mon_put16(f + 12, c->v6 ? 0x86dd : 0x0800);
 	if (c->v6) {
 		iph[0] = 0x60;
-		put16(iph + 4, (uint16_t)tlen);
+		mon_put16(iph + 4, (uint16_t)tlen);
 		iph[6] = 6;
 		iph[7] = 64;
 		memcpy(iph + 8, ip[dir], 16);
 		memcpy(iph + 24, ip[!dir], 16);
 	} else {
 		iph[0] = 0x45;
-		put16(iph + 2, (uint16_t)(20 + tlen));
+		mon_put16(iph + 2, (uint16_t)(20 + tlen));
 		iph[8] = 64;
 		iph[9] = 6;
 		memcpy(iph + 12, ip[dir], 4);
 		memcpy(iph + 16, ip[!dir], 4);
-		put16(iph + 10, fold(sum16(0, iph, 20)));
+		mon_put16(iph + 10, mon_csum(0, iph, 20));
 	}
-	put16(th, dir ? 80 : c->port);
-	put16(th + 2, dir ? c->port : 80);
-	put32(th + 4, seq);
-	put32(th + 8, ack);
+	mon_put16(th, dir ? 80 : c->port);
+	mon_put16(th + 2, dir ? c->port : 80);
+	mon_put32(th + 4, seq);
+	mon_put32(th + 8, ack);
 	th[12] = 5 << 4;
 	th[13] = flags;
-	put16(th + 14, 65535);
+	mon_put16(th + 14, 65535);
 	for (i = 0; i < len; i++)
 		th[20 + i] = pat(off + i);
-	sum = sum16(0, ip[0], (size_t)alen) + sum16(0, ip[1], (size_t)alen) +
-	      6u + tlen;
-	put16(th + 16, fold(sum16(sum, th, tlen)));
+	/* pseudo-header: both addresses, protocol 6 and the TCP length */
+	sum = 6u + tlen;
+	for (i = 0; i < (uint32_t)alen; i += 2)
+		sum += (uint32_t)(ip[0][i] << 8 | ip[0][i + 1]) +
+		       (uint32_t)(ip[1][i] << 8 | ip[1][i + 1]);
+	mon_put16(th + 16, mon_csum(sum, th, tlen));
 	c->usec += 100;
 	h.ts.tv_sec = 1700000000 + c->usec / 1000000;
 	h.ts.tv_usec = c->usec % 1000000;

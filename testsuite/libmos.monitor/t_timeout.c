@@ -26,31 +26,6 @@
 #define CLI_IP "192.0.2.10"
 #define SVR_IP "198.51.100.20"
 
-static uint16_t csum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Ethernet + IPv4 + TCP (proto 6, 20-byte header) or UDP (17, 8 bytes),
  * no payload; returns the frame length. */
 static int frame(uint8_t *f, int proto, const char *src, const char *dst,
@@ -64,28 +39,28 @@ static int frame(uint8_t *f, int proto, const char *src, const char *dst,
 	memset(f, 0, 14 + 20 + (size_t)l4);
 	memcpy(f, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + l4));
+	mon_put16(ip + 2, (uint16_t)(20 + l4));
 	ip[8] = 64;
 	ip[9] = (uint8_t)proto;
 	inet_pton(AF_INET, src, ip + 12);
 	inet_pton(AF_INET, dst, ip + 16);
-	put16(ip + 10, csum(0, ip, 20));
-	put16(th, sport);
-	put16(th + 2, dport);
+	mon_put16(ip + 10, mon_csum(0, ip, 20));
+	mon_put16(th, sport);
+	mon_put16(th + 2, dport);
 	if (proto == 6) {
-		put32(th + 4, seq);
-		put32(th + 8, ack);
+		mon_put32(th + 4, seq);
+		mon_put32(th + 8, ack);
 		th[12] = 5 << 4;
 		th[13] = flags;
-		put16(th + 14, 65535);
+		mon_put16(th + 14, 65535);
 	} else {
-		put16(th + 4, 8);
+		mon_put16(th + 4, 8);
 	}
 	/* pseudo-header: addresses, protocol, L4 length */
 	sum = (uint32_t)(ip[12] << 8 | ip[13]) + (uint32_t)(ip[14] << 8 | ip[15]) +
 	      (uint32_t)(ip[16] << 8 | ip[17]) + (uint32_t)(ip[18] << 8 | ip[19]) +
 	      (uint32_t)proto + (uint32_t)l4;
-	put16(th + (proto == 6 ? 16 : 6), csum(sum, th, (size_t)l4));
+	mon_put16(th + (proto == 6 ? 16 : 6), mon_csum(sum, th, (size_t)l4));
 	return 14 + 20 + l4;
 }
 
