@@ -101,7 +101,7 @@ struct mos_flow_table {
 	/* the idle list, oldest first, kept as pointers for its readers */
 	struct mos_flow *idle_head, *idle_tail;
 	struct mos_flow *tw_head, *tw_tail;
-	void *mem[3];			/* what was allocated, for fini */
+	void *mem[2];			/* entries, buckets: for fini */
 };
 
 /* The same for both directions of a flow: spreads flows over contexts.
