@@ -134,6 +134,7 @@ enum mos_socket_opts {
 	MOS_FRAG_SVRBUF = 0x0e,
 	MOS_CLIOVERLAP = 0x0f,
 	MOS_SVROVERLAP = 0x10,
+	MOS_INFO_FLOW = 0x11,		/* [libmos] struct mos_flow_info */
 };
 
 struct tcp_buf_info {
@@ -146,6 +147,23 @@ struct tcp_buf_info {
 struct tcp_ring_fragment {
 	uint64_t offset;
 	uint32_t len;
+};
+
+/* mtcp_getsockopt(SOL_MONSOCKET, MOS_INFO_FLOW) [libmos]: what the monitor
+ * saw of a flow.  Arrays are indexed by the sending side: [MOS_SIDE_CLI]
+ * is what the client sent.  Times are microseconds since the Unix epoch
+ * (the capture's stamps for offline input). */
+struct mos_flow_info {
+	uint64_t mfi_start_us;		/* the flow's first packet (its SYN) */
+	uint64_t mfi_last_us;		/* its latest packet */
+	uint64_t mfi_pkts[2];		/* TCP segments sent */
+	uint64_t mfi_ip_bytes[2];	/* their IP total lengths */
+	uint64_t mfi_stream_bytes[2];	/* stream bytes sent, by sequence
+					 * numbers (highest seen or acked) */
+	uint64_t mfi_gap_bytes[2];	/* of those, given up as gaps */
+	uint8_t mfi_tcp_flags[2];	/* OR of the TCP flags sent */
+	uint8_t mfi_state[2];		/* enum tcpstate of each half */
+	uint8_t mfi_reserved[4];	/* 0 */
 };
 
 enum tcpstate {

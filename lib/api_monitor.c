@@ -17,6 +17,7 @@
 #include "context.h"
 #include "event.h"
 #include "filter.h"
+#include "host/host.h"
 
 static int list_add(int **list, int *n, int *cap, int id)
 {
@@ -62,9 +63,14 @@ MOS_EXPORT int mtcp_socket(mctx_t mctx, int domain, int type, int protocol)
 		return -1;
 	}
 	if (type == SOCK_STREAM || type == MOS_SOCK_STREAM) {
-		/* end-host TCP is not part of this release */
-		errno = EPROTONOSUPPORT;
-		return -1;
+		/* end-host TCP (api_host.c) */
+		mos_ctx_enter(c);
+		id = mos_host_socket(c);
+		rc = errno;
+		mos_host_leave(c);
+		if (id < 0)
+			errno = rc;
+		return id;
 	}
 	if (type != MOS_SOCK_MONITOR_STREAM && type != MOS_SOCK_MONITOR_RAW) {
 		errno = EINVAL;
@@ -107,7 +113,7 @@ MOS_EXPORT int mtcp_close(mctx_t mctx, int sock)
 {
 	struct mos_ctx *c = mos_ctx_check(mctx);
 	struct mos_sock *s;
-	int rc = 0;
+	int rc = 0, err;
 
 	if (!c)
 		return -1;
@@ -119,6 +125,13 @@ MOS_EXPORT int mtcp_close(mctx_t mctx, int sock)
 	} else if (s->type == MOS_SOCK_MONITOR_STREAM_ACTIVE) {
 		errno = EINVAL;		/* use MOS_STOP_MON */
 		rc = -1;
+	} else if (mos_sock_is_host(s->type)) {
+		rc = mos_host_close(c, s);	/* api_host.c */
+		err = errno;
+		mos_host_leave(c);
+		if (rc < 0)
+			errno = err;
+		return rc;
 	} else {
 		if (s->type == MOS_SOCK_MONITOR_STREAM)
 			close_listener(c, sock);
@@ -139,9 +152,9 @@ static int bind_filters(struct mos_sock *s, monitor_filter_t ft)
 		    mos_filter_compile(&a, ft->raw_pkt_filter, false) < 0)
 			return -1;
 		if (a.set) {
-			if (s->raw_filter.set)
-				pcap_freecode(&s->raw_filter.prog);
-			s->raw_filter = a;
+			if (s->lis->raw_filter.set)
+				pcap_freecode(&s->lis->raw_filter.prog);
+			s->lis->raw_filter = a;
 		}
 		return 0;
 	}
@@ -155,14 +168,14 @@ static int bind_filters(struct mos_sock *s, monitor_filter_t ft)
 		return -1;
 	}
 	if (a.set) {
-		if (s->syn_filter.set)
-			pcap_freecode(&s->syn_filter.prog);
-		s->syn_filter = a;
+		if (s->lis->syn_filter.set)
+			pcap_freecode(&s->lis->syn_filter.prog);
+		s->lis->syn_filter = a;
 	}
 	if (b.set) {
-		if (s->orphan_filter.set)
-			pcap_freecode(&s->orphan_filter.prog);
-		s->orphan_filter = b;
+		if (s->lis->orphan_filter.set)
+			pcap_freecode(&s->lis->orphan_filter.prog);
+		s->lis->orphan_filter = b;
 	}
 	return 0;
 }
@@ -293,11 +306,19 @@ static socklen_t put_addr(struct sockaddr *sa, const struct mos_flow_key *k,
 MOS_EXPORT int mtcp_getpeername(mctx_t mctx, int sock, struct sockaddr *saddr,
 				socklen_t *addrlen, int side)
 {
-	struct mos_ctx *c;
-	struct mos_sock *s = mos_cb_sock(mctx, sock, &c);
+	struct mos_ctx *c = mos_ctx_check(mctx);
+	struct mos_sock *s;
 	const struct mos_flow_key *k;
 	socklen_t one, need;
+	int rc;
 
+	/* end-host stream sockets: any thread, `side` unused (api_host.c);
+	 * the others are callback-only, refused without waiting for the
+	 * context (its thread may be the one waiting for this caller) */
+	if (c && mos_sock_is_host(mos_sock_type_hint(&c->socks, sock)) &&
+	    mos_host_getpeername(c, sock, saddr, addrlen, &rc))
+		return rc;
+	s = mos_cb_sock(mctx, sock, &c);
 	if (!s)
 		return -1;
 	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {

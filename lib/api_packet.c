@@ -127,6 +127,26 @@ static bool length_agrees(const struct mos_ctx *c, int action,
 	return now == p->ip_len + datalen;
 }
 
+/*
+ * A CHOMP/INSERT moves the bytes behind it, so it must leave in place what
+ * the packet's lengths are read from: in the IPv4 header the version/IHL
+ * byte and the total length (bytes 0-3, RFC 791 3.1), which an edit at
+ * offset 0-3 would shift or cut (the payload length was then taken from
+ * whatever bytes came to lie there, unbounded by the frame: a heap
+ * over-read found by fuzz/fuzz_stack.c); and a CHOMP may take options but
+ * not the fixed 20 bytes of the IPv4 or TCP header, which are read after
+ * it (addresses, ports, the checksum field).
+ */
+static bool resize_keeps_headers(int region, off_t offset, uint16_t len,
+				 uint32_t size, bool chomp)
+{
+	if (region == MOS_IP_HDR && offset < 4)
+		return false;
+	if (chomp && region != MOS_TCP_PAYLOAD && size - len < 20)
+		return false;
+	return true;
+}
+
 static void shift(uint16_t *off, uint32_t at, long delta)
 {
 	if (*off && *off >= at)
@@ -152,7 +172,9 @@ static void resize(struct mos_ctx *c, int region, uint32_t at,
 	}
 	fr->len = (uint32_t)((long)fr->len + delta);
 	p->frame_len = fr->len;
-	p->ip_len = rd16(p->frame + p->l3_off + 2);
+	/* the new total length, as length_agrees checked it: the packet
+	 * grew or shrank by exactly the bytes moved */
+	p->ip_len = (uint32_t)((long)p->ip_len + delta);
 	if (region == MOS_IP_HDR) {
 		shift(&p->l4_off, from, delta);
 		shift(&p->ph_daddr_off, from, delta);
@@ -187,7 +209,9 @@ static int edit_checks(struct mos_ctx *c, off_t offset, const byte *data,
 	}
 	if (action != MOS_OVERWRITE &&
 	    (region == MOS_ETH_HDR || !has_ip4(c) ||
-	     !length_agrees(c, action, datalen)))
+	     !length_agrees(c, action, datalen) ||
+	     !resize_keeps_headers(region, offset, datalen, size,
+				   action == MOS_CHOMP)))
 		return -1;
 	return 0;
 }

@@ -48,6 +48,8 @@ static int open_io(void)
 {
 	int nctx = __builtin_popcountll(runtime_conf.cpu_mask);
 
+	if (mos_config_check_host(&runtime_conf) < 0)
+		return -1;	/* EINVAL, the mask named */
 	if (mos_io_open(&runtime_io, &runtime_conf, nctx) < 0) {
 		if (errno != ENOENT && errno != EACCES && errno != ENOMEM &&
 		    errno != EINVAL)

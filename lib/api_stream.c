@@ -9,10 +9,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mos_api.h>
 
 #include "context.h"
+#include "host/host.h"
 #include "tcp_track.h"
 
 static bool valid_side(int side)
@@ -74,10 +76,14 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 		errno = EINVAL;
 		return -1;
 	}
-	if (!h->ring)
-		return 0;
 	off = &s->peek_off[side];
-	lost_end = mos_ring_lost_end(h->ring, *off);
+	/* no ring: none made yet, or the side's buffer was switched off and
+	 * on again and no byte came since.  The bytes that went by without a
+	 * ring (up to rcv_end, where the next ring starts) are lost to this
+	 * reader and reported as such, else they were never accounted for:
+	 * delivered + lost fell short of the stream at the flow's end */
+	lost_end = h->ring ? mos_ring_lost_end(h->ring, *off)
+			   : h->rcv_end > *off ? h->rcv_end : *off;
 	if (lost_end > *off) {
 		/* outrun (1.12 step 4) or a gap, reported alike: minus the
 		 * bytes lost, then the bytes after them */
@@ -86,10 +92,13 @@ MOS_EXPORT ssize_t mtcp_peek(mctx_t mctx, int sock, int side, char *buf,
 		if (lost > SSIZE_MAX)
 			lost = SSIZE_MAX;
 		*off += lost;
-		note_read(c, s->flow, side);
+		if (h->ring)
+			note_read(c, s->flow, side);
 		errno = ENODATA;
 		return -(ssize_t)lost;
 	}
+	if (!h->ring)
+		return 0;
 	end = mos_ring_contig_end(h->ring);
 	n = end - *off < len ? (size_t)(end - *off) : len;
 	if (n)
@@ -126,6 +135,17 @@ MOS_EXPORT ssize_t mtcp_ppeek(mctx_t mctx, int sock, int side, char *buf,
 
 #define PKT_HEADROOM 2
 
+/* struct pkt_info's lengths are 16 bits (0.3's layout).  A frame may be
+ * longer: a capture of offloaded traffic, or an IPv4 packet of 65535
+ * bytes behind its Ethernet header; an IPv6 packet's 40 + payload length
+ * reaches 65575.  Such a length is reported as 65535, never cut to its
+ * low 16 bits (65549 became 13: a caller walking ethh .. ethh + eth_len
+ * saw a different, short frame).  The copy itself is whole. */
+static uint16_t len16(uint32_t v)
+{
+	return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
 static int copy_packet(struct mos_ctx *c, struct pkt_info *pi)
 {
 	const struct mos_frame *fr = c->cur.frame;
@@ -150,18 +170,18 @@ static int copy_packet(struct mos_ctx *c, struct pkt_info *pi)
 	memset(pi, 0, sizeof(*pi));
 	pi->cur_ts = (uint32_t)(c->now_us / 1000u);
 	pi->in_ifidx = (int8_t)fr->port;
-	pi->eth_len = (uint16_t)fr->len;
+	pi->eth_len = len16(fr->len);
 	pi->ethh = (struct ethhdr *)copy;
 	if (p->ipver == 4 && c->cur.kind != MOS_MAL_IP_SHORT) {
 		pi->iph = (struct iphdr *)(copy + p->l3_off);
-		pi->ip_len = (uint16_t)p->ip_len;
+		pi->ip_len = len16(p->ip_len);
 	} else if (p->ipver == 6) {
-		pi->ip_len = (uint16_t)p->ip_len;
+		pi->ip_len = len16(p->ip_len);
 	}
 	if (c->cur.kind == MOS_PKT_TCP || c->cur.kind == MOS_MAL_TCP_CSUM) {
 		pi->tcph = (struct tcphdr *)(copy + p->l4_off);
 		pi->payload = copy + p->payload_off;
-		pi->payloadlen = (uint16_t)p->payload_len;
+		pi->payloadlen = len16(p->payload_len);
 		pi->seq = p->seq;
 		pi->ack_seq = p->ack;
 		pi->window = p->win;
@@ -217,12 +237,20 @@ static int get_bufinfo(struct mos_sock *s, int side, void *optval,
 		errno = EINVAL;
 		return -1;
 	}
-	if (h->buf_off || !h->ring) {
+	if (h->buf_off || (!h->ring && !h->ring_gone)) {
 		*optlen = 0;
 		errno = ENODATA;
 		return -1;
 	}
 	bi.tcpbi_init_seq = snd->isn + 1;
+	if (!h->ring) {
+		/* drained, its ring back in the pool: as an empty ring */
+		bi.tcpbi_next_byte_expected = (uint32_t)h->rcv_end;
+		bi.tcpbi_last_byte_read = bi.tcpbi_next_byte_expected;
+		bi.tcpbi_last_byte_received = bi.tcpbi_next_byte_expected;
+		memcpy(optval, &bi, sizeof(bi));
+		return 0;
+	}
 	bi.tcpbi_next_byte_expected = (uint32_t)mos_ring_contig_end(h->ring);
 	bi.tcpbi_last_byte_read = bi.tcpbi_next_byte_expected;
 	bi.tcpbi_last_byte_received = (uint32_t)mos_ring_high_end(h->ring);
@@ -241,12 +269,13 @@ static int get_fraginfo(struct mos_sock *s, int side, void *optval,
 		errno = EINVAL;
 		return -1;
 	}
-	if (h->buf_off || !h->ring) {
+	if (h->buf_off || (!h->ring && !h->ring_gone)) {
 		*optlen = 0;
 		errno = ENODATA;
 		return -1;
 	}
-	n = mos_ring_fragments(h->ring, out, cap, &total);
+	/* a drained ring back in the pool holds no fragment */
+	n = h->ring ? mos_ring_fragments(h->ring, out, cap, &total) : 0;
 	if (n < cap)
 		out[n] = (struct tcp_ring_fragment){ 0, 0 };
 	*optlen = (socklen_t)n;
@@ -267,6 +296,65 @@ static int get_timestamp(struct mos_sock *s, void *optval, socklen_t *optlen)
 	return 0;
 }
 
+/* Add to a context clock reading to get the Unix time: 0 for a capture,
+ * whose stamps are Unix times already; live clocks are monotonic. */
+static uint64_t wall_offset_us(struct mos_ctx *c)
+{
+	struct timespec ts;
+	uint64_t now, mono;
+
+	if (c->io->offline || clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	mono = c->io->ops->now_us(c->io);
+	return now > mono ? now - mono : 0;
+}
+
+/* The stream `sender` sent as far as it was seen: sent, acknowledged or
+ * stored, whichever reaches furthest (as at the flow's end, 1.12). */
+static uint64_t stream_seen(const struct mos_flow *f, int sender)
+{
+	const struct mos_half *r = &f->half[!sender];
+	uint64_t e = mos_tcp_sent_end(f, !sender);
+
+	if (r->ack_end > e)
+		e = r->ack_end;
+	if (r->ring && mos_ring_high_end(r->ring) > e)
+		e = mos_ring_high_end(r->ring);
+	return e;
+}
+
+static int get_flowinfo(struct mos_ctx *c, struct mos_sock *s, void *optval,
+			socklen_t *optlen)
+{
+	const struct mos_flow *f = s->flow;
+	struct mos_flow_info fi;
+	uint64_t wall;
+	int i;
+
+	if (*optlen < (socklen_t)sizeof(fi)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&fi, 0, sizeof(fi));
+	wall = wall_offset_us(c);
+	fi.mfi_start_us = f->start_us + wall;
+	fi.mfi_last_us = f->last_us + wall;
+	for (i = 0; i < 2; i++) {
+		const struct mos_half *h = &f->half[i];
+
+		fi.mfi_pkts[i] = h->pkts;
+		fi.mfi_ip_bytes[i] = h->ip_bytes;
+		fi.mfi_stream_bytes[i] = stream_seen(f, i);
+		fi.mfi_gap_bytes[i] = f->half[!i].gap_bytes;
+		fi.mfi_tcp_flags[i] = h->tcp_flags;
+		fi.mfi_state[i] = h->state;
+	}
+	memcpy(optval, &fi, sizeof(fi));
+	*optlen = sizeof(fi);
+	return 0;
+}
+
 MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
 			       void *optval, socklen_t *optlen)
 {
@@ -281,12 +369,8 @@ MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
 			errno = ENOSYS;
 			return -1;
 		}
-		/* SOL_SOCKET options exist only for end-host sockets; the
-		 * id is checked before the kind (API.md 3) */
-		mos_ctx_enter(c);
-		errno = mos_sock_get(&c->socks, sock) ? ENOTSOCK : EBADF;
-		mos_ctx_leave(c);
-		return -1;
+		/* SOL_SOCKET options are for end-host sockets (api_host.c) */
+		return mos_host_getsockopt(c, sock, optname, optval, optlen);
 	}
 	s = mos_cb_sock(mctx, sock, &c);
 	if (!s)
@@ -314,6 +398,8 @@ MOS_EXPORT int mtcp_getsockopt(mctx_t mctx, int sock, int level, int optname,
 		return get_fraginfo(s, MOS_SIDE_SVR, optval, optlen);
 	case MOS_TIMESTAMP:
 		return get_timestamp(s, optval, optlen);
+	case MOS_INFO_FLOW:
+		return get_flowinfo(c, s, optval, optlen);
 	default:
 		errno = ENOSYS;
 		return -1;
@@ -337,7 +423,7 @@ static int set_buf(struct mos_ctx *c, struct mos_sock *s, int side, int v)
 	size = ((uint32_t)v + 1023u) / 1024u * 1024u;
 	if (s->type == MOS_SOCK_MONITOR_STREAM) {
 		s->buf_off[side] = v == 0;
-		s->buf_size[side] = size;
+		s->lis->buf_size[side] = size;
 		return 0;
 	}
 	if (s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
@@ -357,6 +443,8 @@ static int set_buf(struct mos_ctx *c, struct mos_sock *s, int side, int v)
 				mos_ring_free(h->ring);
 				h->ring = NULL;
 			}
+			/* off is off: no ring, not a drained one */
+			h->ring_gone = false;
 			h->buf_off = true;
 			return 0;
 		}

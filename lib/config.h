@@ -52,6 +52,13 @@ struct mos_config {
 	bool verify_checksums;
 	enum mos_malformed_action malformed;
 	int burst;
+	struct {                    /* mos.ip_defrag* (ip_defrag.h) */
+		bool enabled;
+		bool last_wins;          /* ip_defrag_policy = "last" */
+		int timeout;             /* seconds */
+		int memory_kb;
+		int datagrams;
+	} defrag;
 	char *mos_log;
 	int n_stat_print;
 	int stat_print[MOS_MAX_PORTS];       /* port indices */
@@ -83,6 +90,15 @@ struct mos_config {
 	struct mos_app_conf apps[MOS_APP];
 	uint64_t cpu_mask;          /* union of the ports' core masks */
 	int num_cores;              /* contexts the program uses (default popcount(cpu_mask)) */
+	int nwhere;                 /* where each setting was in the file */
+	struct mos_config_where *where;
+};
+
+/* One setting of the loaded file, so that later checks can name it. */
+struct mos_config_where {
+	char *setting;              /* "mos.ports[1].vdev" */
+	char *file;                 /* NULL = mos_config.path (no @include) */
+	int line;
 };
 
 /*
@@ -117,6 +133,33 @@ int  mos_config_from_mtcp(struct mos_config *c, const struct mtcp_conf *in);
 
 /* Effective settings in libconfig syntax; the text loads back. */
 void mos_config_print(const struct mos_config *c, FILE *f);
+
+/*
+ * Report a problem found after loading (while starting I/O, say) as the
+ * loader does: one line "mos: FILE:LINE: SETTING: PROBLEM" on stderr.
+ * SETTING is a path such as "mos.ports[1].vdev"; when the file does not
+ * have it (a default), LINE is that of the nearest enclosing setting the
+ * file has.  Sets errno to ERR and returns -1.
+ */
+__attribute__((format(printf, 4, 5)))
+int  mos_config_fail(const struct mos_config *c, int err, const char *setting,
+		     const char *fmt, ...);
+
+/* The same about setting KEY of port PORT ("mos.ports[PORT].KEY"); KEY
+ * NULL names the port's group, "source" its pci/vdev/pcap_file/interface. */
+__attribute__((format(printf, 5, 6)))
+int  mos_config_port_fail(const struct mos_config *c, int err, int port,
+			  const char *key, const char *fmt, ...);
+
+/* Line of SETTING in the file, or 0 when the file does not have it. */
+int  mos_config_line(const struct mos_config *c, const char *setting);
+
+/*
+ * Check the loaded configuration against this machine: every core of
+ * every port's core_mask must be online and allowed to this process
+ * (sched_getaffinity(2)).  0, or -1 EINVAL after one line naming the mask.
+ */
+int  mos_config_check_host(const struct mos_config *c);
 
 /* Index of the port called NAME, or -1. */
 int  mos_config_port_index(const struct mos_config *c, const char *name);

@@ -14,6 +14,8 @@
 
 #include "context.h"
 #include "event.h"
+#include "ip_defrag.h"
+#include "host/host.h"
 
 #define IDLE_SLEEP_NS 50000	/* live input with nothing to do ... */
 #define IDLE_SPIN_POLLS 1024	/* ... after this many empty polls */
@@ -402,7 +404,11 @@ static void after_burst(struct mos_ctx *c)
 {
 	timers_run(c);
 	mos_flows_expire(c);
+	if (c->defrag)	/* the budget comes back without new fragments */
+		mos_defrag_expire(c->defrag, c->now_us, c->stats.defrag);
 	mos_newdata_deliver(c);
+	/* end host: TCP timers, ARP, its frames (the monitor sees them) */
+	mos_host_after_burst(c);
 	flush_all(c);
 	if (c->cfg->n_stat_print && c->io->ops->print_stats &&
 	    c->now_us >= c->next_stats_us) {
@@ -458,7 +464,9 @@ static void idle_wait(struct mos_ctx *c, bool nothing)
 	    ++c->idle_polls <= IDLE_SPIN_POLLS)
 		return;
 	pthread_mutex_unlock(&c->lock);
-	if (nothing && !c->io->offline)
+	/* a sleep never runs past the end host's next TCP timer */
+	if (nothing && !c->io->offline &&
+	    mos_host_next_due(c) > c->now_us + IDLE_SLEEP_NS / 1000)
 		nanosleep(&ts, NULL);
 	else
 		sched_yield();
@@ -496,6 +504,8 @@ static void *ctx_main(void *arg)
 	}
 	c->stats.busy_to_us = c->io->ops->now_us(c->io);
 	mos_flows_end_all(c);
+	if (c->defrag)
+		mos_defrag_flush(c->defrag, c->stats.defrag);
 	flush_all(c);
 	drop_handed(c);
 	if (c->log)
@@ -503,6 +513,7 @@ static void *ctx_main(void *arg)
 	if (getenv("MOS_STATS"))
 		mos_stats_print(&c->stats, stderr, c->pub.cpu);
 	__atomic_store_n(&c->ended, true, __ATOMIC_RELEASE);
+	mos_host_ended(c);	/* blocked end-host calls return EINTR */
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	mos_self = NULL;
@@ -557,6 +568,20 @@ static int plan_port(struct mos_ctx *c, int p)
 	return mos_xq_add_feeder(&c->inq, s->ctx[0]);
 }
 
+/* IP reassembly, its whole budget taken now (ip_defrag.h). */
+static int defrag_create(struct mos_ctx *c)
+{
+	struct mos_defrag_conf dc = {
+		.last_wins = c->cfg->defrag.last_wins,
+		.timeout_us = (uint64_t)c->cfg->defrag.timeout * 1000000u,
+		.memory = (size_t)c->cfg->defrag.memory_kb * 1024u,
+		.max_datagrams = c->cfg->defrag.datagrams,
+	};
+
+	c->defrag = mos_defrag_create(&dc);
+	return c->defrag ? 0 : -1;
+}
+
 static int ctx_alloc_tables(struct mos_ctx *c)
 {
 	const struct mos_config *cfg = c->cfg;
@@ -577,11 +602,16 @@ static int ctx_alloc_tables(struct mos_ctx *c)
 	}
 	if (mos_flow_table_init(&c->flows, (uint32_t)cap) < 0)
 		return -1;
-	/* per-flow sockets need up to one id per listener and flow */
-	if (mos_sock_table_init(&c->socks, cap * 2 + 1024) < 0)
+	/* per-flow sockets need up to one id per listener and flow; end-host
+	 * sockets have a pool of max_concurrency more (API.md 1.2) */
+	if (mos_sock_table_init(&c->socks, cap * 3 + 1024, cap) < 0)
 		return -1;
 	c->pool = mos_ring_pool_create(0);
-	return c->pool ? 0 : -1;
+	if (!c->pool)
+		return -1;
+	if (cfg->defrag.enabled && defrag_create(c) < 0)
+		return -1;
+	return mos_host_init(c);
 }
 
 void mos_ctx_free(struct mos_ctx *c)
@@ -590,6 +620,8 @@ void mos_ctx_free(struct mos_ctx *c)
 
 	if (!c)
 		return;
+	mos_host_free(c);	/* its sockets first */
+	mos_defrag_destroy(c->defrag);
 	mos_sock_table_fini(&c->socks);
 	mos_flow_table_fini(&c->flows);
 	if (c->pool)

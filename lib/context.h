@@ -30,6 +30,8 @@
 #define MOS_MAX_BURST 1024
 #define MOS_RAISE_MAX 32
 
+struct mos_host;
+
 struct mos_timer {
 	uint64_t due_us;
 	uint64_t seq;		/* keeps equal deadlines in arming order */
@@ -118,6 +120,9 @@ struct mos_ctx {
 	uint64_t next_stats_us;
 	struct mos_stats stats;
 	FILE *log;
+
+	struct mos_host *host;		/* end host: lib/host/host.h */
+	struct mos_defrag *defrag;	/* mos.ip_defrag: ip_defrag.h */
 };
 
 extern _Thread_local struct mos_ctx *mos_self;
@@ -167,6 +172,9 @@ int mos_timer_add(struct mos_ctx *c, uint64_t due_us, int id, callback_t cb);
 /* packet.c: one received frame through the stack; the frame is queued
  * for transmission or freed. */
 void mos_packet_input(struct mos_ctx *c, struct mos_frame *f);
+/* A frame the end host sends, shown to the monitor before it leaves
+ * (API.md 1.11): true when a callback dropped it.  Not freed or sent. */
+bool mos_packet_observe(struct mos_ctx *c, struct mos_frame *f);
 /* flow_life.c */
 void mos_flow_end(struct mos_ctx *c, struct mos_flow *f, int first_side);
 void mos_flow_drop_silent(struct mos_ctx *c, struct mos_flow *f);

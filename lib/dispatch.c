@@ -8,6 +8,7 @@
 
 #include "dispatch.h"
 #include "flow.h"
+#include "host/rss.h"
 #include "pkt_parse.h"
 
 int mos_xq_add_feeder(struct mos_xq *q, int producer)
@@ -108,5 +109,7 @@ int mos_dispatch_pick(const struct mos_port_spread *s, struct mos_frame *f)
 	 * a segment whose TCP checksum failed still belongs to its flow */
 	if (f->kind != MOS_PKT_TCP && f->kind != MOS_MAL_TCP_CSUM)
 		return s->ctx[0];
-	return s->ctx[f->pkt.hash % (uint32_t)s->n];
+	/* the RSS rule (host/rss.h), so that GetRSSCPUCore and the end
+	 * host's source ports agree with where frames go */
+	return s->ctx[mos_rss_index(mos_rss_hash_pkt(&f->pkt), s->n)];
 }

@@ -26,44 +26,57 @@ void mos_flow_dispatch(struct mos_ctx *c, struct mos_flow *f, int hook,
 		struct mos_sock *s = &c->socks.s[id];
 		int next = forward ? s->fnext : s->fprev;
 
-		mos_dispatch(c, id, hook, side, mask);
+		/* most segments concern no callback: mos_dispatch would
+		 * return at once, so it is not called */
+		if (s->cbs && (s->cbs->want[hook] & mask))
+			mos_dispatch(c, id, hook, side, mask);
 		id = next;
 	}
 }
 
 static void pending_unlink(struct mos_ctx *c, struct mos_flow *f)
 {
-	struct mos_flow **pp = &c->pend_head, *prev = NULL;
+	const struct mos_flow_table *t = &c->flows;
+	struct mos_flow *q = c->pend_head, *prev = NULL;
 
 	if (!f->on_pending)
 		return;
-	while (*pp && *pp != f) {
-		prev = *pp;
-		pp = &(*pp)->pnext;
+	while (q && q != f) {
+		prev = q;
+		q = mos_flow_at(t, q->pnext);
 	}
-	if (*pp)
-		*pp = f->pnext;
+	if (q) {
+		if (prev)
+			prev->pnext = f->pnext;
+		else
+			c->pend_head = mos_flow_at(t, f->pnext);
+	}
 	if (c->pend_tail == f)
 		c->pend_tail = prev;
-	f->pnext = NULL;
+	f->pnext = MOS_FLOW_NIL;
 	f->on_pending = false;
 }
 
 static void tw_unlink(struct mos_ctx *c, struct mos_flow *f)
 {
-	struct mos_flow **pp = &c->flows.tw_head, *prev = NULL;
+	struct mos_flow_table *t = &c->flows;
+	struct mos_flow *q = t->tw_head, *prev = NULL;
 
 	if (!f->on_tw)
 		return;
-	while (*pp && *pp != f) {
-		prev = *pp;
-		pp = &(*pp)->twnext;
+	while (q && q != f) {
+		prev = q;
+		q = mos_flow_at(t, q->twnext);
 	}
-	if (*pp)
-		*pp = f->twnext;
-	if (c->flows.tw_tail == f)
-		c->flows.tw_tail = prev;
-	f->twnext = NULL;
+	if (q) {
+		if (prev)
+			prev->twnext = f->twnext;
+		else
+			t->tw_head = mos_flow_at(t, f->twnext);
+	}
+	if (t->tw_tail == f)
+		t->tw_tail = prev;
+	f->twnext = MOS_FLOW_NIL;
 	f->on_tw = false;
 }
 
@@ -133,9 +146,9 @@ void mos_flow_tw_check(struct mos_ctx *c, struct mos_flow *f)
 		f->tw_deadline_us = c->now_us +
 				    (uint64_t)c->cfg->tcp_tw_interval * 1000000u;
 		f->on_tw = true;
-		f->twnext = NULL;
+		f->twnext = MOS_FLOW_NIL;
 		if (c->flows.tw_tail)
-			c->flows.tw_tail->twnext = f;
+			c->flows.tw_tail->twnext = mos_flow_idx(&c->flows, f);
 		else
 			c->flows.tw_head = f;
 		c->flows.tw_tail = f;
@@ -172,9 +185,9 @@ void mos_newdata_mark(struct mos_ctx *c, struct mos_flow *f, int side)
 	if (f->on_pending)
 		return;
 	f->on_pending = true;
-	f->pnext = NULL;
+	f->pnext = MOS_FLOW_NIL;
 	if (c->pend_tail)
-		c->pend_tail->pnext = f;
+		c->pend_tail->pnext = mos_flow_idx(&c->flows, f);
 	else
 		c->pend_head = f;
 	c->pend_tail = f;

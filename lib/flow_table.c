@@ -29,13 +29,18 @@ static uint32_t mix(uint32_t h, uint32_t v)
 static uint32_t endpoint_hash(uint8_t ipver, const union mos_addr *a,
 			      uint16_t port)
 {
-	uint32_t h = 0x811c9dc5u ^ port;
-	uint32_t w[4];
-	int i, n = ipver == 6 ? 4 : 1;
+	uint32_t h = 0x811c9dc5u ^ port, w;
+	int i;
 
-	memcpy(w, a, (size_t)n * 4);
-	for (i = 0; i < n; i++)
-		h = mix(h, w[i]);
+	/* IPv4 first and without a loop: every frame hashes twice */
+	if (ipver != 6) {
+		memcpy(&w, &a->v4, 4);
+		return mix(mix(h, w), port);
+	}
+	for (i = 0; i < 4; i++) {
+		memcpy(&w, a->v6 + 4 * i, 4);
+		h = mix(h, w);
+	}
 	return mix(h, port);
 }
 

@@ -63,6 +63,9 @@ struct mos_io_ops {
 	 * With fewer queues than contexts, the lowest context reads the port
 	 * and hands frames to the others by a symmetric flow hash. */
 	int (*rx_queues)(struct mos_io *io, int port);
+	/* The port's own MAC address (the end host's source address when
+	 * mos.conf sets no `mac`): 0, or -1 when it has none.  May be NULL. */
+	int (*port_mac)(struct mos_io *io, int port, uint8_t mac[6]);
 	/* Print per-port statistics for the ports in stat_print. */
 	void (*print_stats)(struct mos_io *io, int ctx);
 	void (*close)(struct mos_io *io);

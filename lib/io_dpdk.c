@@ -22,7 +22,8 @@
  *     Rx timestamp field, which the driver fills when it is registered.
  *
  * Only stable DPDK calls are used; every setup failure prints one line
- * "mos: ..." and fails with errno.  DPDK's own log goes to stderr, and
+ * "mos: FILE:LINE: SETTING: ..." naming the setting it is about
+ * (mos_config_fail) and fails with errno.  DPDK's own log goes to stderr, and
  * while the setup runs it is held back so that a failure reads as one line.
  */
 #include "internal.h"
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,18 +136,51 @@ static bool is_set(const char *s)
 	return s && *s;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
+/* sysfs attribute DIR/NAME's link target's last part ("vfio-pci"). */
+static bool link_name(const char *dir, const char *name, char *buf,
+		      size_t size)
 {
-	va_list ap;
+	char path[600], target[512];
+	ssize_t n;
+	const char *slash;
 
-	fputs("mos: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	errno = err;
-	return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	slash = strrchr(target, '/');
+	slash = slash ? slash + 1 : target;
+	if (strlen(slash) >= size)
+		return false;
+	memcpy(buf, slash, strlen(slash) + 1);
+	return true;
+}
+
+void mos_dpdk_pci_why(const char *sysfs, const char *pci, const char *driver,
+		      char *buf, size_t size)
+{
+	char dir[512], drv[256];
+	struct stat st;
+
+	/* sysfs names devices with their domain: "0000:03:00.0" */
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s%s", sysfs,
+		 strlen(pci) == 7 ? "0000:" : "", pci);
+	if (stat(dir, &st) < 0) {
+		snprintf(buf, size, "this machine has no such PCI device");
+		return;
+	}
+	if (!link_name(dir, "driver", drv, sizeof(drv)))
+		snprintf(buf, size, "the device is bound to no driver: bind "
+			 "it to %s (mos-setup)", driver ? driver : "vfio-pci");
+	else if (strcmp(drv, "vfio-pci") && strcmp(drv, "uio_pci_generic") &&
+		 strcmp(drv, "igb_uio"))
+		snprintf(buf, size, "the device is bound to the kernel driver "
+			 "%s: bind it to %s (mos-setup)", drv,
+			 driver ? driver : "vfio-pci");
+	else
+		snprintf(buf, size, "bound to %s, but no DPDK driver took it "
+			 "(unsupported NIC, or vfio without an IOMMU)", drv);
 }
 
 /* Device name of a vdev or PCI string: the part before the first comma. */
@@ -439,6 +474,68 @@ static void fdcap_stop(struct fdcap *c, bool ok)
 	fclose(c->f);
 }
 
+/* The setting a refusal of the EAL is about: a port whose device LINE
+ * names, an eal_args word it quotes, else the dpdk group. */
+static void refused_setting(const struct mos_config *cfg, const char *line,
+			    char *setting, size_t size)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	int i;
+
+	snprintf(setting, size, "mos.dpdk");
+	for (i = 0; i < cfg->nports; i++) {
+		const struct mos_port_conf *pc = &cfg->ports[i];
+		const char *spec = is_set(pc->vdev) ? pc->vdev : pc->pci;
+
+		if (!is_set(spec))
+			continue;
+		dev_name(spec, name, sizeof(name));
+		if (strstr(line, name)) {
+			snprintf(setting, size, "mos.ports[%d].%s", i,
+				 is_set(pc->vdev) ? "vdev" : "pci");
+			return;
+		}
+	}
+	for (i = 0; i < cfg->dpdk.n_eal_args; i++)
+		if (strstr(line, cfg->dpdk.eal_args[i])) {
+			snprintf(setting, size, "mos.dpdk.eal_args[%d]", i);
+			return;
+		}
+}
+
+static int eal_refused(const struct mos_config *cfg, int err,
+		       const char *line)
+{
+	const char *mem = is_set(cfg->dpdk.socket_mem) ?
+		"mos.dpdk.socket_mem" : "mos.dpdk.memory_mb";
+	char setting[64];
+
+	/* The EAL says EACCES when it finds no hugepages at all. */
+	if (strstr(line, "hugepage"))
+		return mos_config_fail(cfg, ENOMEM, "mos.dpdk.hugepages",
+			"DPDK: no usable hugepages (%s): reserve them "
+			"(mos-setup) or set dpdk.hugepages = false", line);
+	switch (err) {
+	case EALREADY:
+		return mos_config_fail(cfg, EALREADY, "mos.dpdk", "DPDK: the "
+			"EAL was already started in this process (it can "
+			"start only once)");
+	case ENOMEM:
+		return mos_config_fail(cfg, ENOMEM, mem, "DPDK: too little "
+			"memory: reserve hugepages (mos-setup) or lower "
+			"dpdk.memory_mb (%s)", line);
+	case EACCES:
+		return mos_config_fail(cfg, EACCES, "mos.dpdk", "DPDK: "
+			"permission denied (run as root or with CAP_IPC_LOCK "
+			"and access to /dev/vfio): %s", line);
+	default:
+		refused_setting(cfg, line, setting, sizeof(setting));
+		return mos_config_fail(cfg, EINVAL, setting, "DPDK: EAL "
+			"refused to start: %s", *line ? line :
+			rte_strerror(err));
+	}
+}
+
 static int eal_start(struct dpdk_priv *pv, const struct mos_config *cfg,
 		     struct logcap *lc)
 {
@@ -448,11 +545,15 @@ static int eal_start(struct dpdk_priv *pv, const struct mos_config *cfg,
 
 	argc = mos_dpdk_eal_argv(cfg, &pv->eal_argv);
 	if (argc < 0)
-		return fail(errno, "DPDK: %s", errno == ENOMEM ?
-			    "out of memory" : "no core in any port's core_mask");
+		return errno == ENOMEM ?
+			mos_config_fail(cfg, ENOMEM, "mos.dpdk", "DPDK: out "
+					"of memory") :
+			mos_config_fail(cfg, EINVAL, "mos.ports", "DPDK: no "
+					"core in any port's core_mask");
 	pv->eal_argv_copy = calloc((size_t)argc + 1, sizeof(char *));
 	if (!pv->eal_argv_copy)
-		return fail(ENOMEM, "DPDK: out of memory");
+		return mos_config_fail(cfg, ENOMEM, "mos.dpdk",
+				       "DPDK: out of memory");
 	memcpy(pv->eal_argv_copy, pv->eal_argv, (size_t)argc * sizeof(char *));
 	eal_started = true;
 	fdcap_start(&fc);
@@ -462,44 +563,27 @@ static int eal_start(struct dpdk_priv *pv, const struct mos_config *cfg,
 	if (rc >= 0) {
 		pv->eal_up = true;
 		if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-			return fail(ENOTSUP, "DPDK: runs as a secondary process "
-				    "(another program uses file_prefix \"%s\"); "
-				    "multi-process mode is not supported",
-				    cfg->dpdk.file_prefix ?
-				    cfg->dpdk.file_prefix : "");
+			return mos_config_fail(cfg, ENOTSUP,
+				"mos.dpdk.file_prefix", "DPDK: runs as a "
+				"secondary process (another program uses "
+				"file_prefix \"%s\"); multi-process mode is "
+				"not supported", cfg->dpdk.file_prefix ?
+				cfg->dpdk.file_prefix : "");
 		return 0;
 	}
 	if (fc.first[0])
 		snprintf(line, sizeof(line), "%s", fc.first);
 	else
 		last_line(logcap_text(lc), line, sizeof(line));
-	/* The EAL says EACCES when it finds no hugepages at all. */
-	if (strstr(line, "hugepage"))
-		return fail(ENOMEM, "DPDK: no usable hugepages (%s): reserve "
-			    "them (mos-setup) or set dpdk.hugepages = false",
-			    line);
-	switch (err) {
-	case EALREADY:
-		return fail(EALREADY, "DPDK: the EAL was already started in "
-			    "this process (it can start only once)");
-	case ENOMEM:
-		return fail(ENOMEM, "DPDK: too little memory: reserve hugepages "
-			    "(mos-setup) or lower dpdk.memory_mb (%s)", line);
-	case EACCES:
-		return fail(EACCES, "DPDK: permission denied (run as root or "
-			    "with CAP_IPC_LOCK and access to /dev/vfio): %s",
-			    line);
-	default:
-		return fail(EINVAL, "DPDK: EAL refused to start: %s",
-			    *line ? line : rte_strerror(err));
-	}
+	return eal_refused(cfg, err, line);
 }
 
 /* ------------------------------------------------------------ captures */
 
 struct scan {
 	struct dpdk_port *pp;
-	const struct mos_port_conf *pc;
+	const struct mos_config *cfg;
+	int port;
 	uint32_t maxcap;
 };
 
@@ -511,15 +595,17 @@ static int scan_file(void *arg, int i, const char *path)
 	struct mos_pcap_scan s;
 
 	if (mos_pcap_scan(path, &s) < 0)
-		return fail(ENOENT, "port %s: rx_pcap: %s", sc->pc->name,
-			    s.err);
+		return mos_config_port_fail(sc->cfg, ENOENT, sc->port, "vdev",
+					    "rx_pcap: %s", s.err);
 	if (s.dlt != DLT_EN10MB)
-		return fail(ENODEV, "port %s: %s: link type %s, need Ethernet",
-			    sc->pc->name, path,
-			    pcap_datalink_val_to_name(s.dlt));
+		return mos_config_port_fail(sc->cfg, ENODEV, sc->port, "vdev",
+					    "rx_pcap: %s: link type %s, need "
+					    "Ethernet", path,
+					    pcap_datalink_val_to_name(s.dlt));
 	if (s.err[0])
 		fprintf(stderr, "mos: port %s: %s: %s; reading %" PRIu64
-			" frames\n", sc->pc->name, path, s.err, s.frames);
+			" frames\n", sc->cfg->ports[sc->port].name, path,
+			s.err, s.frames);
 	rf->expected = s.frames;
 	rf->first_us = s.first_us;
 	if (s.maxcap > sc->maxcap)
@@ -541,9 +627,11 @@ static bool send_only(const char *vdev)
  * replay: count its files' frames and note the largest.  One with nothing
  * to receive has input that is over from the start.
  */
-static int scan_port(struct dpdk_port *pp, const struct mos_port_conf *pc)
+static int scan_port(struct dpdk_port *pp, const struct mos_config *cfg,
+		     int port)
 {
-	struct scan sc = { .pp = pp, .pc = pc };
+	const struct mos_port_conf *pc = &cfg->ports[port];
+	struct scan sc = { .pp = pp, .cfg = cfg, .port = port };
 	bool infinite = false;
 	int n;
 
@@ -556,7 +644,8 @@ static int scan_port(struct dpdk_port *pp, const struct mos_port_conf *pc)
 		/* nothing to receive: input that has already ended */
 		pp->files = calloc(1, sizeof(*pp->files));
 		if (!pp->files)
-			return fail(ENOMEM, "port %s: out of memory", pc->name);
+			return mos_config_port_fail(cfg, ENOMEM, port, NULL,
+						    "out of memory");
 		pp->nfiles = 1;
 		pp->offline = true;
 		return 0;
@@ -565,7 +654,8 @@ static int scan_port(struct dpdk_port *pp, const struct mos_port_conf *pc)
 		return 0;
 	pp->files = calloc((size_t)n, sizeof(*pp->files));
 	if (!pp->files)
-		return fail(ENOMEM, "port %s: out of memory", pc->name);
+		return mos_config_port_fail(cfg, ENOMEM, port, NULL,
+					    "out of memory");
 	pp->nfiles = n;
 	if (vdev_args(pc->vdev, "rx_pcap", scan_file, &sc) < 0)
 		return -1;
@@ -612,12 +702,15 @@ static int plan_queues(struct dpdk_priv *pv, const struct mos_config *cfg,
 		pp->offline = false;
 	pp->ntxq = pv->nctx <= di->max_tx_queues ? pv->nctx : pp->nrxq;
 	if (pp->ntxq > di->max_tx_queues)
-		return fail(EINVAL, "port %s: %d contexts poll it but the device "
-			    "has %u TX queues; narrow its core_mask", pc->name,
-			    pp->ntxq, di->max_tx_queues);
+		return mos_config_port_fail(cfg, EINVAL, p, "core_mask",
+					    "%d contexts poll port %s but the "
+					    "device has %u TX queues; narrow "
+					    "the mask", pp->ntxq, pc->name,
+					    di->max_tx_queues);
 	pp->txq = calloc((size_t)pp->ntxq, sizeof(*pp->txq));
 	if (!pp->txq)
-		return fail(ENOMEM, "port %s: out of memory", pc->name);
+		return mos_config_port_fail(cfg, ENOMEM, p, NULL,
+					    "out of memory");
 	for (c = 0; c < pv->nctx; c++) {
 		if (pp->ntxq == pv->nctx)
 			pv->txq[p][c] = (int16_t)c;
@@ -674,13 +767,15 @@ static int create_pools(struct dpdk_priv *pv, const struct mos_config *cfg)
 		if (pv->pools[c])
 			continue;
 		if (rte_errno == ENOMEM || rte_errno == ENOSPC)
-			return fail(ENOMEM, "DPDK: mbuf pool of context %d (%d "
-				    "mbufs): too little memory: reserve "
-				    "hugepages (mos-setup) or lower mbufs",
-				    c, cfg->dpdk.mbufs);
-		return fail(EINVAL, "DPDK: mbuf pool of context %d: mbufs %d / "
-			    "mbuf_cache %d refused: %s", c, cfg->dpdk.mbufs,
-			    cfg->dpdk.mbuf_cache, rte_strerror(rte_errno));
+			return mos_config_fail(cfg, ENOMEM, "mos.dpdk.mbufs",
+				"DPDK: mbuf pool of context %d (%d mbufs): "
+				"too little memory: reserve hugepages "
+				"(mos-setup), raise memory_mb or lower mbufs",
+				c, cfg->dpdk.mbufs);
+		return mos_config_fail(cfg, EINVAL, "mos.dpdk.mbufs", "DPDK: "
+			"mbuf pool of context %d: mbufs %d / mbuf_cache %d "
+			"refused: %s", c, cfg->dpdk.mbufs,
+			cfg->dpdk.mbuf_cache, rte_strerror(rte_errno));
 	}
 	return 0;
 }
@@ -696,28 +791,33 @@ static int find_port(struct dpdk_priv *pv, const struct mos_config *cfg,
 	int q;
 
 	if (!is_set(spec))
-		return fail(ENODEV, "port %s: neither pci nor vdev is set "
-			    "(io = \"dpdk\")", pc->name);
+		return mos_config_port_fail(cfg, ENODEV, p, NULL, "neither "
+					    "pci nor vdev is set (io = "
+					    "\"dpdk\")");
 	dev_name(spec, name, sizeof(name));
 	if (rte_eth_dev_get_port_by_name(name, &pv->ports[p].id) != 0) {
-		if (is_set(pc->pci))
-			return fail(ENODEV, "port %s: no DPDK device at PCI %s "
-				    "(absent, or not bound to vfio-pci: see "
-				    "mos-setup)", pc->name, name);
-		return fail(ENODEV, "port %s: DPDK could not create vdev %s "
-			    "(unknown driver or bad arguments)", pc->name,
-			    name);
+		char why[256];
+
+		if (!is_set(pc->pci))
+			return mos_config_port_fail(cfg, ENODEV, p, "vdev",
+				"DPDK could not create vdev %s (unknown "
+				"driver or bad arguments)", name);
+		mos_dpdk_pci_why("/sys", name, cfg->setup.driver, why,
+				 sizeof(why));
+		return mos_config_port_fail(cfg, ENODEV, p, "pci", "no DPDK "
+					    "device at PCI %s: %s", name, why);
 	}
 	for (q = 0; q < p; q++)
 		if (pv->ports[q].id == pv->ports[p].id)
-			return fail(EINVAL, "ports %s and %s are the same device "
-				    "%s", cfg->ports[q].name, pc->name, name);
+			return mos_config_port_fail(cfg, EINVAL, p, "source",
+				"the same device %s as mos.ports[%d] (%s)",
+				name, q, cfg->ports[q].name);
 	return 0;
 }
 
 /* RSS over the port's queues with a symmetric key of the device's size. */
-static int rss_setup(struct dpdk_port *pp, const struct mos_port_conf *pc,
-		     const struct rte_eth_dev_info *di,
+static int rss_setup(struct dpdk_port *pp, const struct mos_config *cfg,
+		     int p, const struct rte_eth_dev_info *di,
 		     struct rte_eth_conf *conf)
 {
 	unsigned i;
@@ -725,12 +825,16 @@ static int rss_setup(struct dpdk_port *pp, const struct mos_port_conf *pc,
 	if (pp->nrxq <= 1)
 		return 0;
 	if (!(di->flow_type_rss_offloads & DPDK_RSS_HF))
-		return fail(EINVAL, "port %s: %d contexts poll it but the device "
-			    "cannot spread TCP/IP flows (no RSS); narrow its "
-			    "core_mask", pc->name, pp->nrxq);
-	/* 0x6d5a repeated hashes both directions of a flow alike. */
+		return mos_config_port_fail(cfg, EINVAL, p, "core_mask",
+					    "%d contexts poll port %s but the "
+					    "device cannot spread TCP/IP flows "
+					    "(no RSS); narrow the mask",
+					    pp->nrxq, cfg->ports[p].name);
+	/* 0x05 repeated (API.md 2.4) hashes both directions of a flow
+	 * alike, and is the key GetRSSCPUCore and the software spread use
+	 * (lib/host/rss.h) */
 	for (i = 0; i < di->hash_key_size && i < sizeof(pp->rss_key); i++)
-		pp->rss_key[i] = i % 2 ? 0x5a : 0x6d;
+		pp->rss_key[i] = 0x05;
 	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	conf->rx_adv_conf.rss_conf.rss_key = di->hash_key_size ? pp->rss_key
 							       : NULL;
@@ -738,6 +842,53 @@ static int rss_setup(struct dpdk_port *pp, const struct mos_port_conf *pc,
 	conf->rx_adv_conf.rss_conf.rss_hf = di->flow_type_rss_offloads &
 					    DPDK_RSS_HF;
 	return 0;
+}
+
+/* The redirection table as lib/host/rss.h says: entry i to queue
+ * (i mod 128) mod queues, so the hash's low 7 bits pick the queue, the
+ * queue being the context's rank among the port's pollers.  Without it
+ * the flows still spread, but GetRSSCPUCore may disagree: said once. */
+static void reta_setup(struct dpdk_port *pp, const struct mos_config *cfg,
+		       int p, const struct rte_eth_dev_info *di)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+					     RTE_ETH_RETA_GROUP_SIZE];
+	unsigned i, n = di->reta_size;
+	int rc;
+
+	if (pp->nrxq <= 1)
+		return;
+	if (n == 0 || n > RTE_ETH_RSS_RETA_SIZE_512) {
+		rc = -ENOTSUP;
+	} else {
+		memset(reta, 0, sizeof(reta));
+		for (i = 0; i < n; i++) {
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |=
+				UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+			reta[i / RTE_ETH_RETA_GROUP_SIZE]
+				.reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+				(uint16_t)((i % 128u) % (unsigned)pp->nrxq);
+		}
+		rc = rte_eth_dev_rss_reta_update(pp->id, reta, (uint16_t)n);
+	}
+	if (rc)
+		fprintf(stderr, "mos: port %s: RSS redirection table not set "
+			"(%s): GetRSSCPUCore and end-host source ports may not "
+			"match where this device sends flows\n",
+			cfg->ports[p].name, rte_strerror(-rc));
+}
+
+/* A queue refused: for want of mbufs or memory, or by the device. */
+static int queue_fail(const struct mos_config *cfg, int p, int rc,
+		      const char *dir, int q)
+{
+	if (rc == -ENOMEM)
+		return mos_config_fail(cfg, ENOMEM, "mos.dpdk.mbufs", "port "
+				       "%s: %s queue %d: %s",
+				       cfg->ports[p].name, dir, q,
+				       rte_strerror(-rc));
+	return mos_config_port_fail(cfg, EINVAL, p, "source", "%s queue %d: "
+				    "%s", dir, q, rte_strerror(-rc));
 }
 
 static int setup_queues(struct dpdk_priv *pv, const struct mos_config *cfg,
@@ -754,9 +905,10 @@ static int setup_queues(struct dpdk_priv *pv, const struct mos_config *cfg,
 		socket = SOCKET_ID_ANY;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(pp->id, &nrx, &ntx);
 	if (rc)
-		return fail(EINVAL, "port %s: rx_desc %d / tx_desc %d refused: "
-			    "%s", pc->name, cfg->dpdk.rx_desc,
-			    cfg->dpdk.tx_desc, rte_strerror(-rc));
+		return mos_config_fail(cfg, EINVAL, "mos.dpdk.rx_desc", "port "
+				       "%s: rx_desc %d / tx_desc %d refused: "
+				       "%s", pc->name, cfg->dpdk.rx_desc,
+				       cfg->dpdk.tx_desc, rte_strerror(-rc));
 	for (q = 0; q < pp->nrxq; q++) {
 		struct rte_mempool *mp = pv->pools[0];
 
@@ -766,17 +918,13 @@ static int setup_queues(struct dpdk_priv *pv, const struct mos_config *cfg,
 		rc = rte_eth_rx_queue_setup(pp->id, (uint16_t)q, nrx,
 					    (unsigned)socket, NULL, mp);
 		if (rc)
-			return fail(rc == -ENOMEM ? ENOMEM : EINVAL,
-				    "port %s: RX queue %d: %s", pc->name, q,
-				    rte_strerror(-rc));
+			return queue_fail(cfg, p, rc, "RX", q);
 	}
 	for (q = 0; q < pp->ntxq; q++) {
 		rc = rte_eth_tx_queue_setup(pp->id, (uint16_t)q, ntx,
 					    (unsigned)socket, NULL);
 		if (rc)
-			return fail(rc == -ENOMEM ? ENOMEM : EINVAL,
-				    "port %s: TX queue %d: %s", pc->name, q,
-				    rte_strerror(-rc));
+			return queue_fail(cfg, p, rc, "TX", q);
 	}
 	return 0;
 }
@@ -793,8 +941,9 @@ static int setup_port(struct dpdk_priv *pv, const struct mos_config *cfg,
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_info_get(pp->id, &di);
 	if (rc)
-		return fail(ENODEV, "port %s: %s", pc->name, rte_strerror(-rc));
-	if (rss_setup(pp, pc, &di, &conf) < 0)
+		return mos_config_port_fail(cfg, ENODEV, p, "source", "%s",
+					    rte_strerror(-rc));
+	if (rss_setup(pp, cfg, p, &di, &conf) < 0)
 		return -1;
 	/* the NIC's verdict spares summing every byte (pkt_parse.h) */
 	conf.rxmode.offloads |= di.rx_offload_capa &
@@ -803,18 +952,24 @@ static int setup_port(struct dpdk_priv *pv, const struct mos_config *cfg,
 	rc = rte_eth_dev_configure(pp->id, (uint16_t)pp->nrxq,
 				   (uint16_t)pp->ntxq, &conf);
 	if (rc)
-		return fail(EINVAL, "port %s: configuration refused: %s",
-			    pc->name, rte_strerror(-rc));
+		return mos_config_port_fail(cfg, EINVAL, p, "source",
+					    "configuration refused: %s",
+					    rte_strerror(-rc));
 	pp->configured = true;
 	if (setup_queues(pv, cfg, p) < 0)
 		return -1;
 	rc = rte_eth_dev_start(pp->id);
+	if (rc == -ENOMEM)
+		return mos_config_fail(cfg, ENOMEM, "mos.dpdk.mbufs", "port "
+				       "%s: cannot start: %s (raise mbufs "
+				       "above the RX descriptors)", pc->name,
+				       rte_strerror(-rc));
 	if (rc)
-		return fail(rc == -ENOMEM ? ENOMEM : ENODEV,
-			    "port %s: cannot start: %s%s", pc->name,
-			    rte_strerror(-rc), rc == -ENOMEM ?
-			    " (raise mbufs above the RX descriptors)" : "");
+		return mos_config_port_fail(cfg, ENODEV, p, "source",
+					    "cannot start: %s",
+					    rte_strerror(-rc));
 	pp->started = true;
+	reta_setup(pp, cfg, p, &di);
 	rc = rte_eth_promiscuous_enable(pp->id);
 	if (rc && rc != -ENOTSUP)
 		fprintf(stderr, "mos: port %s: promiscuous mode: %s\n",
@@ -835,7 +990,7 @@ static int dpdk_setup(struct mos_io *io, struct logcap *lc)
 
 	io->offline = cfg->nports > 0;
 	for (p = 0; p < cfg->nports; p++) {
-		if (scan_port(&pv->ports[p], &cfg->ports[p]) < 0)
+		if (scan_port(&pv->ports[p], cfg, p) < 0)
 			return -1;
 		if (!pv->ports[p].offline)
 			io->offline = false;
@@ -853,8 +1008,8 @@ static int dpdk_setup(struct mos_io *io, struct logcap *lc)
 		int rc = rte_eth_dev_info_get(pv->ports[p].id, &di);
 
 		if (rc)
-			return fail(ENODEV, "port %s: %s", cfg->ports[p].name,
-				    rte_strerror(-rc));
+			return mos_config_port_fail(cfg, ENODEV, p, "source",
+						    "%s", rte_strerror(-rc));
 		if (plan_queues(pv, cfg, p, &di) < 0)
 			return -1;
 	}
@@ -878,14 +1033,17 @@ static int dpdk_open(struct mos_io *io)
 	int rc, err;
 
 	if (eal_started)
-		return fail(EALREADY, "DPDK: the EAL was already started in "
-			    "this process (it can start only once)");
+		return mos_config_fail(cfg, EALREADY, "mos.dpdk", "DPDK: the "
+				       "EAL was already started in this "
+				       "process (it can start only once)");
 	if (io->nctx < 1 || io->nctx > DPDK_MAX_CTX)
-		return fail(EINVAL, "DPDK: %d contexts (1..%d)", io->nctx,
-			    DPDK_MAX_CTX);
+		return mos_config_fail(cfg, EINVAL, "mos.ports", "DPDK: %d "
+				       "contexts (1..%d)", io->nctx,
+				       DPDK_MAX_CTX);
 	pv = calloc(1, sizeof(*pv));
 	if (!pv)
-		return fail(ENOMEM, "DPDK: out of memory");
+		return mos_config_fail(cfg, ENOMEM, "mos.dpdk",
+				       "DPDK: out of memory");
 	pv->nctx = io->nctx;
 	pv->ts_off = -1;
 	pthread_mutex_init(&pv->stat_lock, NULL);
@@ -1224,6 +1382,19 @@ static void dpdk_stats(struct mos_io *io, int ctx)
 	pthread_mutex_unlock(&pv->stat_lock);
 }
 
+static int dpdk_port_mac(struct mos_io *io, int port, uint8_t mac[6])
+{
+	struct dpdk_priv *pv = io->priv;
+	struct rte_ether_addr a;
+
+	if (!pv || port < 0 || port >= io->cfg->nports ||
+	    !pv->ports[port].configured ||
+	    rte_eth_macaddr_get(pv->ports[port].id, &a) != 0)
+		return -1;
+	memcpy(mac, a.addr_bytes, 6);
+	return 0;
+}
+
 const struct mos_io_ops mos_io_dpdk_ops = {
 	.name = "dpdk",
 	.open = dpdk_open,
@@ -1233,6 +1404,7 @@ const struct mos_io_ops mos_io_dpdk_ops = {
 	.alloc_frame = dpdk_alloc,
 	.now_us = dpdk_now,
 	.rx_queues = dpdk_rx_queues,
+	.port_mac = dpdk_port_mac,
 	.print_stats = dpdk_stats,
 	.close = dpdk_close,
 };

@@ -10,6 +10,8 @@
 #ifndef MOS_IO_DPDK_H
 #define MOS_IO_DPDK_H
 
+#include <stddef.h>
+
 struct mos_config;
 
 /*
@@ -22,5 +24,14 @@ struct mos_config;
  */
 int mos_dpdk_eal_argv(const struct mos_config *cfg, char ***argvp);
 void mos_dpdk_argv_free(char **argv);
+
+/*
+ * Why DPDK found no device at PCI address PCI, told from sysfs (SYSFS is
+ * "/sys" but for tests): absent, bound to no driver or to a kernel driver
+ * rather than DRIVER (mos.setup.driver), or bound right but not taken.
+ * One phrase into BUF.
+ */
+void mos_dpdk_pci_why(const char *sysfs, const char *pci, const char *driver,
+		      char *buf, size_t size);
 
 #endif

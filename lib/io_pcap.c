@@ -159,47 +159,47 @@ static FILE *open_capture(struct pcap_port *pp, const char *path)
 	return f;
 }
 
-static int open_file_port(struct pcap_port *pp, const struct mos_port_conf *pc)
+/* Failures name the port's setting with its line (config.h). */
+static int open_file_port(struct pcap_port *pp, const struct mos_config *cfg,
+			  int port)
 {
+	const struct mos_port_conf *pc = &cfg->ports[port];
 	char err[PCAP_ERRBUF_SIZE];
 	FILE *f = open_capture(pp, pc->pcap_file);
 	int dlt;
 
-	if (!f) {
-		fprintf(stderr, "mos: port %s: %s: %s\n", pc->name,
-			pc->pcap_file, strerror(errno));
-		errno = ENOENT;
-		return -1;
-	}
+	if (!f)
+		return mos_config_port_fail(cfg, ENOENT, port, "pcap_file",
+					    "cannot open %s: %s",
+					    pc->pcap_file, strerror(errno));
 	/* on success the pcap_t owns f; on failure it is ours to close */
 	pp->in = pcap_fopen_offline(f, err);
 	if (!pp->in) {
 		fclose(f);
-		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
-		errno = ENOENT;
-		return -1;
+		return mos_config_port_fail(cfg, ENOENT, port, "pcap_file",
+					    "%s: not a capture file: %s",
+					    pc->pcap_file, err);
 	}
 	dlt = pcap_datalink(pp->in);
-	if (dlt != DLT_EN10MB) {
-		fprintf(stderr, "mos: port %s: %s: link type %s, need Ethernet\n",
-			pc->name, pc->pcap_file, pcap_datalink_val_to_name(dlt));
-		errno = ENODEV;
-		return -1;
-	}
+	if (dlt != DLT_EN10MB)
+		return mos_config_port_fail(cfg, ENODEV, port, "pcap_file",
+					    "%s: link type %s, need Ethernet",
+					    pc->pcap_file,
+					    pcap_datalink_val_to_name(dlt));
 	return 0;
 }
 
-static int open_live_port(struct pcap_port *pp, const struct mos_port_conf *pc)
+static int open_live_port(struct pcap_port *pp, const struct mos_config *cfg,
+			  int port)
 {
+	const struct mos_port_conf *pc = &cfg->ports[port];
 	char err[PCAP_ERRBUF_SIZE];
 	int rc;
 
 	pp->in = pcap_create(pc->interface, err);
-	if (!pp->in) {
-		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
-		errno = ENODEV;
-		return -1;
-	}
+	if (!pp->in)
+		return mos_config_port_fail(cfg, ENODEV, port, "interface",
+					    "%s", err);
 	pcap_set_snaplen(pp->in, PCAP_SNAPLEN);
 	/* a monitor is slower than the kernel at times: a deep buffer
 	 * instead of kernel drops (which print_stats reports) */
@@ -207,43 +207,37 @@ static int open_live_port(struct pcap_port *pp, const struct mos_port_conf *pc)
 	pcap_set_promisc(pp->in, 1);
 	pcap_set_immediate_mode(pp->in, 1);
 	rc = pcap_activate(pp->in);
-	if (rc < 0) {
-		fprintf(stderr, "mos: port %s: interface %s: %s\n", pc->name,
-			pc->interface, pcap_geterr(pp->in));
-		errno = rc == PCAP_ERROR_PERM_DENIED ? EACCES : ENODEV;
-		return -1;
-	}
-	if (pcap_datalink(pp->in) != DLT_EN10MB) {
-		fprintf(stderr, "mos: port %s: interface %s is not Ethernet\n",
-			pc->name, pc->interface);
-		errno = ENODEV;
-		return -1;
-	}
+	if (rc < 0)
+		return mos_config_port_fail(cfg, rc == PCAP_ERROR_PERM_DENIED ?
+					    EACCES : ENODEV, port, "interface",
+					    "%s: %s", pc->interface,
+					    pcap_geterr(pp->in));
+	if (pcap_datalink(pp->in) != DLT_EN10MB)
+		return mos_config_port_fail(cfg, ENODEV, port, "interface",
+					    "%s is not Ethernet",
+					    pc->interface);
 	/* Only what arrives: our own injections must not loop back in. */
 	pcap_setdirection(pp->in, PCAP_D_IN);
-	if (pcap_setnonblock(pp->in, 1, err) < 0) {
-		fprintf(stderr, "mos: port %s: %s\n", pc->name, err);
-		errno = ENODEV;
-		return -1;
-	}
+	if (pcap_setnonblock(pp->in, 1, err) < 0)
+		return mos_config_port_fail(cfg, ENODEV, port, "interface",
+					    "%s", err);
 	pp->live = true;
 	return 0;
 }
 
-static int open_out(struct pcap_port *pp, const struct mos_port_conf *pc)
+static int open_out(struct pcap_port *pp, const struct mos_config *cfg,
+		    int port)
 {
+	const struct mos_port_conf *pc = &cfg->ports[port];
+
 	pp->dead = pcap_open_dead(DLT_EN10MB, PCAP_SNAPLEN);
-	if (!pp->dead) {
-		errno = ENOMEM;
-		return -1;
-	}
+	if (!pp->dead)
+		return mos_config_port_fail(cfg, ENOMEM, port, "pcap_out",
+					    "out of memory");
 	pp->out = pcap_dump_open(pp->dead, pc->pcap_out);
-	if (!pp->out) {
-		fprintf(stderr, "mos: port %s: pcap_out %s: %s\n", pc->name,
-			pc->pcap_out, pcap_geterr(pp->dead));
-		errno = EACCES;
-		return -1;
-	}
+	if (!pp->out)
+		return mos_config_port_fail(cfg, EACCES, port, "pcap_out",
+					    "%s", pcap_geterr(pp->dead));
 	return 0;
 }
 
@@ -256,11 +250,14 @@ static int pcap_open_all(struct mos_io *io)
 	int i;
 
 	if (!pv)
-		return -1;
+		return mos_config_fail(cfg, ENOMEM, "mos.ports",
+				       "out of memory");
 	io->priv = pv;
 	pv->pools = calloc(io->nctx > 0 ? io->nctx : 1, sizeof(*pv->pools));
-	if (!pv->pools)
+	if (!pv->pools) {
+		mos_config_fail(cfg, ENOMEM, "mos.ports", "out of memory");
 		goto fail;
+	}
 	for (i = 0; i < (io->nctx > 0 ? io->nctx : 1); i++)
 		pthread_mutex_init(&pv->pools[i].lock, NULL);
 	for (i = 0; i < MOS_MAX_PORTS; i++)
@@ -272,13 +269,13 @@ static int pcap_open_all(struct mos_io *io)
 		struct pcap_port *pp = &pv->ports[i];
 		int rc;
 
-		rc = pc->pcap_file ? open_file_port(pp, pc)
-				   : open_live_port(pp, pc);
+		rc = pc->pcap_file ? open_file_port(pp, cfg, i)
+				   : open_live_port(pp, cfg, i);
 		if (rc < 0)
 			goto fail;
 		if (pp->live)
 			io->offline = false;
-		if (pc->pcap_out && open_out(pp, pc) < 0)
+		if (pc->pcap_out && open_out(pp, cfg, i) < 0)
 			goto fail;
 	}
 	return 0;
@@ -490,6 +487,32 @@ static void pcap_close_all(struct mos_io *io)
 	io->priv = NULL;
 }
 
+/* A live interface's address, as the kernel shows it in sysfs; a
+ * capture file has none. */
+static int pcap_port_mac(struct mos_io *io, int port, uint8_t mac[6])
+{
+	const char *ifc = io->cfg->ports[port].interface;
+	unsigned m[6];
+	char path[256];
+	FILE *f;
+	int n, i;
+
+	if (!ifc || strchr(ifc, '/'))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifc);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]);
+	fclose(f);
+	if (n != 6)
+		return -1;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)m[i];
+	return 0;
+}
+
 const struct mos_io_ops mos_io_pcap_ops = {
 	.name = "pcap",
 	.open = pcap_open_all,
@@ -499,6 +522,7 @@ const struct mos_io_ops mos_io_pcap_ops = {
 	.alloc_frame = pcap_alloc,
 	.now_us = pcap_now,
 	.rx_queues = pcap_rx_queues,
+	.port_mac = pcap_port_mac,
 	.print_stats = pcap_print_stats,
 	.close = pcap_close_all,
 };

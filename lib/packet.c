@@ -12,6 +12,8 @@
 #include "context.h"
 #include "event.h"
 #include "filter.h"
+#include "host/host.h"
+#include "ip_defrag.h"
 #include "reassembly.h"
 #include "route.h"
 #include "tcp_seq.h"
@@ -21,8 +23,8 @@ enum { HK_SND = 0, HK_RCV = 1, HK_NULL = 2 };
 
 static bool raw_wants(struct mos_ctx *c, struct mos_sock *s)
 {
-	return !s->raw_filter.set ||
-	       mos_filter_match(&s->raw_filter, c->cur.frame);
+	return !s->lis->raw_filter.set ||
+	       mos_filter_match(&s->lis->raw_filter, c->cur.frame);
 }
 
 static void raw_deliver(struct mos_ctx *c, uint32_t ev)
@@ -48,8 +50,8 @@ static void orphan(struct mos_ctx *c)
 
 		if (!s || s->closing)
 			continue;
-		if (s->orphan_filter.set &&
-		    !mos_filter_match(&s->orphan_filter, c->cur.frame))
+		if (s->lis->orphan_filter.set &&
+		    !mos_filter_match(&s->lis->orphan_filter, c->cur.frame))
 			continue;
 		mos_dispatch(c, id, HK_NULL, MOS_SIDE_BOTH, MOS_ON_ORPHAN);
 	}
@@ -70,8 +72,8 @@ static int attach_sockets(struct mos_ctx *c, struct mos_flow *f)
 
 		if (!l || l->closing)
 			continue;
-		if (l->syn_filter.set &&
-		    !mos_filter_match(&l->syn_filter, c->cur.frame))
+		if (l->lis->syn_filter.set &&
+		    !mos_filter_match(&l->lis->syn_filter, c->cur.frame))
 			continue;
 		id = mos_sock_alloc(&c->socks, MOS_SOCK_MONITOR_STREAM_ACTIVE);
 		if (id < 0)
@@ -88,8 +90,8 @@ static int attach_sockets(struct mos_ctx *c, struct mos_flow *f)
 			 * wants it, as large as the largest asks */
 			if (!l->buf_off[side])
 				h->buf_off = false;
-			if (l->buf_size[side] > h->ring_cap)
-				h->ring_cap = l->buf_size[side];
+			if (l->lis->buf_size[side] > h->ring_cap)
+				h->ring_cap = l->lis->buf_size[side];
 		}
 		s->fprev = f->sock_last;
 		if (f->sock_last >= 0)
@@ -133,6 +135,7 @@ static struct mos_flow *flow_create(struct mos_ctx *c, struct mos_pkt *p)
 		if (!h->ring_cap)
 			h->ring_cap = (uint32_t)c->cfg->rmem_size;
 	}
+	f->start_us = c->now_us;
 	c->stats.flows_created++;
 	if (c->flows.used > c->stats.peak_flows)
 		c->stats.peak_flows = c->flows.used;
@@ -145,7 +148,9 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	struct mos_half *S = &f->half[s], *R = &f->half[!s];
 	uint8_t s_old = S->state, r_old = R->state;
 	uint32_t ev = MOS_ON_PKT_IN;
-	bool rst_ok = mos_tcp_rst_acceptable(f, s, p);
+	/* asked only of a RST: nothing else reads it */
+	bool rst_ok = (p->flags & MOS_TH_RST) &&
+		      mos_tcp_rst_acceptable(f, s, p);
 	bool rexmit;
 	int nomem = 0;
 
@@ -153,6 +158,9 @@ static void flow_segment(struct mos_ctx *c, struct mos_flow *f, int s,
 	c->cur.recv_side = !s;
 	c->cur.offset = 0;
 	mos_flow_touch(&c->flows, f, c->now_us);
+	S->pkts++;
+	S->ip_bytes += p->ip_len;
+	S->tcp_flags |= p->flags;
 	if ((p->flags & MOS_TH_RST) && !rst_ok)
 		c->stats.rst_ignored++;
 
@@ -262,18 +270,50 @@ static void finish(struct mos_ctx *c, struct mos_frame *fr, bool drop)
 		mos_ctx_flush_port(c, port);
 }
 
-void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
+/*
+ * mos.ip_defrag (ip_defrag.h): a fragment goes to the reassembly table;
+ * the one that completes a datagram has the datagram go through the flows
+ * in its place, so callbacks see it whole (what they rewrite in it is not
+ * forwarded).  Fragments are forwarded as they came, except those the
+ * table refused (counted by reason) and the completing one when the
+ * datagram is dropped (by a callback or the malformed policy): the
+ * receiver then never has it whole either.  True: drop FR.
+ */
+static bool defrag_monitor(struct mos_ctx *c, struct mos_frame *fr)
+{
+	struct mos_frame whole;
+	bool drop;
+
+	switch (mos_defrag_input(c->defrag, fr, c->now_us, &whole,
+				 c->stats.defrag)) {
+	case MOS_DEFRAG_HELD:
+		return false;
+	case MOS_DEFRAG_DROPPED:
+		return true;
+	}
+	mos_frame_parse(c->cfg, &whole);
+	if (whole.kind != MOS_PKT_TCP)
+		return mos_pkt_is_malformed(whole.kind) &&
+		       whole.kind != MOS_MAL_TCP_CSUM &&
+		       c->cfg->malformed == MOS_MALFORMED_DROP;
+	mos_cur_reset(&c->cur);
+	c->cur.frame = &whole;
+	c->cur.pkt = &whole.pkt;
+	c->cur.kind = whole.kind;
+	tcp_input(c, &whole.pkt);
+	drop = c->cur.drop;
+	mos_cur_reset(&c->cur);
+	return drop;
+}
+
+/* Raw sockets and flows: what every frame goes through; true when a
+ * callback (or the malformed policy) drops it. */
+static bool monitor(struct mos_ctx *c, struct mos_frame *fr)
 {
 	struct mos_pkt *pkt = &fr->pkt;
-	int kind;
+	int kind = fr->kind;
 	bool drop = false;
 
-	/* parsed already when it came through a burst or another context */
-	mos_frame_parse(c->cfg, fr);
-	kind = fr->kind;
-	c->stats.rx_frames++;
-	c->stats.rx_bytes += fr->len;
-	c->stats.kind[kind]++;
 	mos_cur_reset(&c->cur);
 	c->cur.frame = fr;
 	c->cur.pkt = pkt;
@@ -289,5 +329,37 @@ void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
 		drop = c->cfg->malformed == MOS_MALFORMED_DROP;
 	drop = drop || c->cur.drop;
 	mos_cur_reset(&c->cur);
+	if (kind == MOS_PKT_FRAGMENT && c->defrag && !drop)
+		drop = defrag_monitor(c, fr);
+	return drop;
+}
+
+void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
+{
+	bool drop;
+
+	/* parsed already when it came through a burst or another context */
+	mos_frame_parse(c->cfg, fr);
+	c->stats.rx_frames++;
+	c->stats.rx_bytes += fr->len;
+	c->stats.kind[fr->kind]++;
+	drop = monitor(c, fr);
+	/* end host (lib/host): ARP for, and IPv4 to, a port's own address is
+	 * taken after the monitor saw it (API.md 1.11), not forwarded */
+	if (mos_host_wants(c->host, fr)) {
+		if (drop) {
+			c->stats.drop_frames++;
+			c->io->ops->free_frames(c->io, c->pub.cpu, &fr, 1);
+		} else {
+			mos_host_input(c, fr);
+		}
+		return;
+	}
 	finish(c, fr, drop);
+}
+
+bool mos_packet_observe(struct mos_ctx *c, struct mos_frame *fr)
+{
+	mos_frame_parse(c->cfg, fr);
+	return monitor(c, fr);
 }

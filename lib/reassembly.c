@@ -51,6 +51,7 @@ static struct mos_ring *ring_of(struct mos_ctx *c, struct mos_flow *f,
 				int side)
 {
 	struct mos_half *h = &f->half[side];
+	struct mos_ring *r;
 	int policy = h->policy;
 	int id;
 
@@ -59,14 +60,16 @@ static struct mos_ring *ring_of(struct mos_ctx *c, struct mos_flow *f,
 	for (id = f->sock_first; id >= 0; id = c->socks.s[id].fnext)
 		if (c->socks.s[id].policy_req[side] >= 0)
 			policy = c->socks.s[id].policy_req[side];
-	/* bytes that went by while the side had no ring are not in it */
-	h->ring = mos_ring_new(c->pool, h->ring_cap, policy, h->rcv_end);
-	if (!h->ring) {
+	/* bytes that went by while the side had no ring are not in it (nor
+	 * those of a drained ring the pool took back) */
+	r = mos_ring_new(c->pool, h->ring_cap, policy, h->rcv_end);
+	if (!r) {
 		c->stats.ring_nomem++;
 		return NULL;
 	}
+	mos_tcp_ring_adopt(h, r);
 	h->policy = (uint8_t)policy;
-	return h->ring;
+	return r;
 }
 
 /* Give up the holes of `side` below upto (API.md 1.12 "Gaps"); -1 when
@@ -91,6 +94,7 @@ static int give_up(struct mos_ctx *c, struct mos_flow *f, int side,
 		return 0;
 	c->stats.gaps++;
 	c->stats.gap_bytes += lost;
+	h->gap_bytes += lost;
 	if (grown)
 		mos_newdata_mark(c, f, side);
 	raise_error(c, f, side, 0, true);
@@ -124,6 +128,26 @@ int mos_reasm_ack(struct mos_ctx *c, struct mos_flow *f, int s,
 	return give_up(c, f, s, off < sent ? off : sent);
 }
 
+/*
+ * A FIN takes one sequence number (RFC 9293 3.4), so when the capture
+ * missed the sender's FIN, the receiver's ACK of it and the sender's later
+ * segments reach one past the data.  That last number is taken to be the
+ * FIN, not a lost byte, when the flow closed the way a lost FIN leaves it:
+ * the receiver sent its own FIN and the sender sent no RST.  (Otherwise a
+ * one-byte gap is reported: an over-report is better than a silent loss.)
+ */
+static uint64_t lost_fin_trim(const struct mos_flow *f, int side,
+			      uint64_t upto)
+{
+	const struct mos_half *S = &f->half[!side];
+	const struct mos_half *R = &f->half[side];
+
+	if (S->fin_sent || !R->fin_sent || (S->tcp_flags & MOS_TH_RST) ||
+	    upto == 0 || upto <= mos_tcp_rcv_end(R))
+		return upto;
+	return upto - 1;
+}
+
 void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f)
 {
 	int side;
@@ -134,6 +158,7 @@ void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f)
 
 		if (h->ack_end > upto)
 			upto = h->ack_end;
+		upto = lost_fin_trim(f, side, upto);
 		if (h->ring && mos_ring_high_end(h->ring) > upto)
 			upto = mos_ring_high_end(h->ring);
 		/* without memory for a ring, nothing more can be reported */
@@ -142,12 +167,28 @@ void mos_reasm_flow_end(struct mos_ctx *c, struct mos_flow *f)
 	}
 }
 
+/* Where p's payload goes in half r's stream, and the bytes of it not
+ * below the in-order start; false if there is none. */
+static bool payload_of(const struct mos_flow *f, int r,
+		       const struct mos_pkt *p, uint64_t *off, uint32_t *len,
+		       const uint8_t **data)
+{
+	uint32_t skip;
+
+	if (!p->payload_len || !mos_tcp_payload_offset(f, r, p, off, &skip))
+		return false;
+	*len = p->payload_len - skip;
+	*data = p->frame + p->payload_off + skip;
+	return true;
+}
+
 /* Store payload in the receiving half's ring (1.12): bytes about to be
  * overwritten raise MOS_ON_ERROR for each socket that has not read them;
  * bytes that cannot be stored at all raise it for every socket and are
- * left to become a gap. */
+ * left to become a gap.  p is the packet, which a callback may rewrite. */
 static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
-			 uint64_t off, const uint8_t *data, uint32_t len)
+			 const struct mos_pkt *p, uint64_t off,
+			 const uint8_t *data, uint32_t len)
 {
 	struct mos_half *h = &f->half[side];
 	struct mos_ring *r = ring_of(c, f, side);
@@ -164,7 +205,12 @@ static int store_payload(struct mos_ctx *c, struct mos_flow *f, int side,
 		if (h->buf_off || h->ring != r)
 			return 0;	/* a callback switched buffering off (and
 					 * maybe on again: a new ring) */
-		/* a callback may have enlarged the ring */
+		/* a callback may have enlarged the ring, or rewritten the
+		 * packet (mtcp_setlastpkt CHOMP/INSERT move the payload):
+		 * the payload is taken again (see mos_reasm_payload) */
+		if (!payload_of(f, side, p, &off, &len, &data))
+			return 0;
+		c->cur.offset = off;
 		plan = mos_ring_plan(r, off, len, &new_head);
 	}
 	if (plan == MOS_RING_BEYOND) {
@@ -189,24 +235,31 @@ int mos_reasm_payload(struct mos_ctx *c, struct mos_flow *f, int r,
 {
 	struct mos_half *h = &f->half[r];
 	uint64_t off;
-	uint32_t skip, len;
+	uint32_t len;
 	const uint8_t *data;
 
-	if (!p->payload_len || !mos_tcp_payload_offset(f, r, p, &off, &skip))
+	if (!payload_of(f, r, p, &off, &len, &data))
 		return 0;
-	len = p->payload_len - skip;
-	data = p->frame + p->payload_off + skip;
 	c->cur.offset = off;
 	if (h->buf_off || !mos_side_watched(c, f, r)) {
 		if (off <= h->rcv_end && off + len > h->rcv_end)
 			h->rcv_end = off + len;
 		return 0;
 	}
-	if (h->ring && mos_ring_overlaps(h->ring, off, len)) {
+	if (mos_tcp_received(h, off, len)) {
 		c->stats.rexmit_payload++;
 		mos_flow_dispatch(c, f, HK_RCV, r, MOS_ON_REXMIT);
 		if (c->cur.drop || h->buf_off)
 			return 0;
+		/* a MOS_ON_REXMIT callback may have rewritten the packet
+		 * (mtcp_setlastpkt CHOMP/INSERT move the payload and change
+		 * its length) or switched the buffer off and on (a new ring,
+		 * another in-order end): the payload is taken again, else the
+		 * stale pointer and length stored shifted bytes, or bytes
+		 * past a chomped frame (found by fuzz/fuzz_stack.c) */
+		if (!payload_of(f, r, p, &off, &len, &data))
+			return 0;
+		c->cur.offset = off;
 	}
-	return store_payload(c, f, r, off, data, len);
+	return store_payload(c, f, r, p, off, data, len);
 }

@@ -49,13 +49,25 @@ static void pool_reclaim(struct mos_ring_pool *p, struct mos_ring *self,
 		struct mos_ring *q = p->drained_head;
 
 		mos_pool_drained_remove(p, q);
-		if (q == self)
+		if (q == self) {
 			self_out = true;
-		else
-			reclaim_ring(q);
+			continue;
+		}
+		reclaim_ring(q);
+		if (q->on_empty && !q->nchunks && !q->frags && !q->gaps &&
+		    q->head == q->contig_end)
+			q->on_empty(q->owner, q);
 	}
 	if (self_out)
 		mos_pool_drained_push(p, self);
+}
+
+void mos_ring_set_owner(struct mos_ring *r,
+			void (*on_empty)(void *owner, struct mos_ring *r),
+			void *owner)
+{
+	r->on_empty = on_empty;
+	r->owner = owner;
 }
 
 void mos_ring_set_read_end(struct mos_ring *r, uint64_t off)
@@ -200,7 +212,7 @@ void mos_ring_release(struct mos_ring *r)
 {
 	struct mos_ring_frag *f, *next;
 	uint8_t **a = slot_array(r);
-	uint32_t i;
+	uint32_t i, left = r->nchunks;
 
 	if (r->pool)
 		mos_pool_drained_remove(r->pool, r);
@@ -214,10 +226,12 @@ void mos_ring_release(struct mos_ring *r)
 		mos_pool_put_node(r->pool, f);
 	}
 	r->gaps = r->gaps_tail = NULL;
-	for (i = 0; a && i < r->nslots; i++) {
+	/* a drained ring the pool took back holds none: no walk */
+	for (i = 0; a && left && i < r->nslots; i++) {
 		if (a[i]) {
 			mos_pool_put_chunk(r->pool, a[i]);
 			a[i] = NULL;
+			left--;
 		}
 	}
 	mos_pool_put_slots(r->pool, r->slots, r->nslots);

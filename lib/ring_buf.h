@@ -95,6 +95,10 @@ struct mos_ring {
 	uint32_t base_slot;             /* slot of the head's chunk */
 	uint8_t policy;
 	bool drained;                   /* on the pool's drained list */
+	/* told when the pool took back the last of its storage (see
+	 * mos_ring_set_owner) */
+	void (*on_empty)(void *owner, struct mos_ring *r);
+	void *owner;
 };
 
 /* max_bytes 0 = no limit; NULL with errno ENOMEM */
@@ -127,6 +131,13 @@ uint32_t mos_ring_capacity(const struct mos_ring *r);
 /* Every reader of the ring has read the bytes below off: their storage may
  * be taken back when the pool needs room (the head then moves up to off,
  * never past contig_end). */
+/* When taking back read bytes (for another ring's write) leaves r holding
+ * nothing (no chunk, fragment or gap: head = contig_end), call
+ * on_empty(owner, r), which may free r (mos_ring_free): a drained ring
+ * then costs no memory at all.  Never called for the ring being written. */
+void mos_ring_set_owner(struct mos_ring *r,
+			void (*on_empty)(void *owner, struct mos_ring *r),
+			void *owner);
 void mos_ring_set_read_end(struct mos_ring *r, uint64_t off);
 
 /* A hint: ask for the slot the next in-order write will look up, so that

@@ -10,7 +10,7 @@
 #include "event.h"
 #include "sock.h"
 
-int mos_sock_table_init(struct mos_sock_table *t, int cap)
+int mos_sock_table_init(struct mos_sock_table *t, int cap, int host_cap)
 {
 	memset(t, 0, sizeof(*t));
 	/* calloc'd and handed out from a high-water mark, so that the
@@ -21,6 +21,7 @@ int mos_sock_table_init(struct mos_sock_table *t, int cap)
 		return -1;
 	}
 	t->cap = cap;
+	t->host_cap = host_cap;
 	t->free_head = t->free_tail = -1;
 	return 0;
 }
@@ -32,11 +33,20 @@ static void filter_clear(struct mos_filter *f)
 	f->set = false;
 }
 
+static bool has_lsock(int type)
+{
+	return type == MOS_SOCK_MONITOR_STREAM || type == MOS_SOCK_MONITOR_RAW;
+}
+
 static void sock_clear(struct mos_sock *s)
 {
-	filter_clear(&s->syn_filter);
-	filter_clear(&s->orphan_filter);
-	filter_clear(&s->raw_filter);
+	if (has_lsock(s->type) && s->lis) {
+		filter_clear(&s->lis->syn_filter);
+		filter_clear(&s->lis->orphan_filter);
+		filter_clear(&s->lis->raw_filter);
+		free(s->lis);
+		s->lis = NULL;
+	}
 	mos_cbtab_put(s->cbs);
 	s->cbs = NULL;
 }
@@ -55,8 +65,18 @@ void mos_sock_table_fini(struct mos_sock_table *t)
 int mos_sock_alloc(struct mos_sock_table *t, int type)
 {
 	struct mos_sock *s;
+	struct mos_lsock *lis = NULL;
 	int id;
 
+	/* end-host sockets have a pool of their own (API.md 1.2) */
+	if (mos_sock_is_host(type) && t->n_host >= t->host_cap) {
+		errno = ENFILE;
+		return -1;
+	}
+	if (has_lsock(type) && !(lis = calloc(1, sizeof(*lis)))) {
+		errno = ENOMEM;
+		return -1;
+	}
 	/* ids never used come first, then freed ones in the order they were
 	 * freed: a just-freed id is not handed out again at once */
 	if (t->high < t->cap) {
@@ -69,17 +89,22 @@ int mos_sock_alloc(struct mos_sock_table *t, int type)
 		if (t->free_head < 0)
 			t->free_tail = -1;
 	} else {
+		free(lis);
 		errno = ENFILE;
 		return -1;
 	}
 	memset(s, 0, sizeof(*s));
 	s->type = (uint8_t)type;
+	if (lis)
+		s->lis = lis;
 	s->next_free = -1;
 	s->listener = -1;
 	s->fprev = s->fnext = -1;
 	s->policy_req[0] = s->policy_req[1] = -1;
 	if (type == MOS_SOCK_MONITOR_STREAM_ACTIVE)
 		t->n_flow++;
+	else if (mos_sock_is_host(type))
+		t->n_host++;
 	else
 		t->n_monitor++;
 	return id;
@@ -91,6 +116,8 @@ void mos_sock_free(struct mos_sock_table *t, int id)
 
 	if (s->type == MOS_SOCK_MONITOR_STREAM_ACTIVE)
 		t->n_flow--;
+	else if (mos_sock_is_host(s->type))
+		t->n_host--;
 	else
 		t->n_monitor--;
 	sock_clear(s);

@@ -40,10 +40,19 @@ struct mos_filter {
 };
 
 struct mos_flow;
+struct mos_hsock;	/* end-host sockets: lib/host/hsock.h */
 
-/* The first cache line is what a packet of a monitored flow reads of its
- * sockets (the walk of the flow's list, the dispatch, the peek offsets);
- * what only listeners and raw sockets use follows it. */
+/* What only listeners and raw sockets have: allocated with the socket,
+ * so that a per-flow socket (one per tracked flow) stays one cache line. */
+struct mos_lsock {
+	uint32_t buf_size[2];	/* > 0: ring capacity for future flows */
+	struct mos_filter syn_filter, orphan_filter, raw_filter;
+};
+
+/* One cache line: what a packet of a monitored flow reads of its sockets
+ * (the walk of the flow's list, the dispatch, the peek offsets).  The
+ * state of the other kinds lives out of line, behind the one pointer of
+ * their kind (the union is discriminated by `type`). */
 struct mos_sock {
 	uint8_t type;		/* enum socket_type; MOS_SOCK_UNUSED = free */
 	bool closing;		/* listener closed: no more callbacks */
@@ -56,12 +65,17 @@ struct mos_sock {
 	int listener;
 	int next_free;
 	struct mos_cbtab *cbs;	/* NULL = nothing registered */
-	struct mos_flow *flow;
+	union {
+		/* MOS_SOCK_MONITOR_STREAM_ACTIVE */
+		struct mos_flow *flow;
+		/* end-host sockets (stream, listen, epoll, pipe): their
+		 * state lives in a table of its own */
+		struct mos_hsock *host;
+		/* MOS_SOCK_MONITOR_STREAM and MOS_SOCK_MONITOR_RAW */
+		struct mos_lsock *lis;
+	};
 	uint64_t peek_off[2];
 	void *uctx;
-	/* listeners and raw sockets */
-	uint32_t buf_size[2];	/* > 0: ring capacity for future flows */
-	struct mos_filter syn_filter, orphan_filter, raw_filter;
 };
 
 struct mos_sock_table {
@@ -71,11 +85,21 @@ struct mos_sock_table {
 	int free_head, free_tail;
 	int n_monitor;		/* listeners + raw sockets in use */
 	int n_flow;		/* per-flow sockets in use */
+	int n_host;		/* end-host sockets in use ... */
+	int host_cap;		/* ... at most this many (API.md 1.2) */
 };
 
-int mos_sock_table_init(struct mos_sock_table *t, int cap);
+/* cap ids in all; host_cap of them at most for end-host sockets. */
+int mos_sock_table_init(struct mos_sock_table *t, int cap, int host_cap);
+/* An end-host kind: stream, listener, epoll, pipe. */
+static inline bool mos_sock_is_host(int type)
+{
+	return type == MOS_SOCK_STREAM || type == MOS_SOCK_STREAM_LISTEN ||
+	       type == MOS_SOCK_EPOLL || type == MOS_SOCK_PIPE;
+}
 void mos_sock_table_fini(struct mos_sock_table *t);
-/* A free id with the socket zeroed and typed, or -1 (ENFILE). */
+/* A free id with the socket zeroed and typed (a listener or raw socket
+ * with its struct mos_lsock), or -1 (ENFILE, ENOMEM). */
 int mos_sock_alloc(struct mos_sock_table *t, int type);
 void mos_sock_free(struct mos_sock_table *t, int id);
 /* The socket in use with that id, or NULL.  Inline: every dispatch asks. */
@@ -84,6 +108,16 @@ static inline struct mos_sock *mos_sock_get(struct mos_sock_table *t, int id)
 	if (id < 0 || id >= t->high || t->s[id].type == MOS_SOCK_UNUSED)
 		return NULL;
 	return &t->s[id];
+}
+
+/* The kind of socket id without the context's lock (another thread may
+ * be changing it): only a hint for choosing a path that checks again
+ * under the lock.  The array never moves, ids past `high` are zeroed. */
+static inline int mos_sock_type_hint(const struct mos_sock_table *t, int id)
+{
+	if (id < 0 || id >= t->cap)
+		return MOS_SOCK_UNUSED;
+	return __atomic_load_n(&t->s[id].type, __ATOMIC_RELAXED);
 }
 
 int mos_hook_index(int hook);	/* -1 for an unknown hook */

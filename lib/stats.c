@@ -8,6 +8,22 @@
 
 #include "stats.h"
 
+/* "context N: defrag fragments F reassembled R, tiny T, ..." (the
+ * counters that are not zero after the first two). */
+static void print_defrag(const struct mos_stats *s, FILE *f, int ctx)
+{
+	fprintf(f, "context %d: defrag %s %" PRIu64 " %s %" PRIu64, ctx,
+		mos_defrag_count_name(MOS_DF_FRAGMENTS),
+		s->defrag[MOS_DF_FRAGMENTS],
+		mos_defrag_count_name(MOS_DF_REASSEMBLED),
+		s->defrag[MOS_DF_REASSEMBLED]);
+	for (int k = MOS_DF_REASSEMBLED + 1; k < MOS_DF_COUNT; k++)
+		if (s->defrag[k])
+			fprintf(f, ", %s %" PRIu64, mos_defrag_count_name(k),
+				s->defrag[k]);
+	fputc('\n', f);
+}
+
 void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx)
 {
 	int k;
@@ -33,6 +49,8 @@ void mos_stats_print(const struct mos_stats *s, FILE *f, int ctx)
 	if (s->route_drops || s->injected)
 		fprintf(f, "context %d: no route %" PRIu64 ", injected %" PRIu64
 			   "\n", ctx, s->route_drops, s->injected);
+	if (s->defrag[MOS_DF_FRAGMENTS])
+		print_defrag(s, f, ctx);
 	if (s->busy_to_us > s->busy_from_us && s->busy_from_us) {
 		double secs = (double)(s->busy_to_us - s->busy_from_us) / 1e6;
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ip_defrag.h"
 #include "pkt_parse.h"
 
 struct mos_stats {
@@ -23,6 +24,7 @@ struct mos_stats {
 	uint64_t rst_ignored;
 	uint64_t route_drops;		/* unpaired port, no route/ARP */
 	uint64_t injected;		/* mtcp_sendpkt frames queued */
+	uint64_t defrag[MOS_DF_COUNT];	/* ip_defrag.h, by reason */
 	uint64_t peak_flows;
 	uint64_t busy_from_us, busy_to_us;	/* monotonic: first frame, end */
 };

@@ -29,6 +29,30 @@ uint64_t mos_tcp_rcv_end(const struct mos_half *h)
 	return h->ring ? mos_ring_contig_end(h->ring) : h->rcv_end;
 }
 
+static void ring_emptied(void *owner, struct mos_ring *r)
+{
+	struct mos_half *h = owner;
+
+	h->rcv_end = mos_ring_contig_end(r);
+	h->ring = NULL;
+	h->ring_gone = true;
+	mos_ring_free(r);
+}
+
+void mos_tcp_ring_adopt(struct mos_half *h, struct mos_ring *r)
+{
+	h->ring = r;
+	h->ring_gone = false;
+	mos_ring_set_owner(r, ring_emptied, h);
+}
+
+bool mos_tcp_received(const struct mos_half *h, uint64_t off, uint32_t len)
+{
+	if (h->ring)
+		return mos_ring_overlaps(h->ring, off, len);
+	return h->ring_gone && len && off < h->rcv_end;
+}
+
 bool mos_tcp_rst_acceptable(const struct mos_flow *f, int sender,
 			    const struct mos_pkt *p)
 {

@@ -40,6 +40,15 @@ bool mos_tcp_ack_offset(const struct mos_flow *f, int s,
 			const struct mos_pkt *p, uint64_t *off);
 /* In-order end of what the half has received. */
 uint64_t mos_tcp_rcv_end(const struct mos_half *h);
+/* h owns r, its new ring: when the pool takes back the last of r's
+ * storage (every reader read every byte, nothing out of order), r is
+ * freed and its in-order end kept in h->rcv_end, with h->ring_gone set;
+ * the next byte makes a new ring there.  So a flow whose rings hold
+ * nothing costs no ring memory (API.md 1.12, memory follows unread data). */
+void mos_tcp_ring_adopt(struct mos_half *h, struct mos_ring *r);
+/* Was a byte of [off, off + len) already received by h?  Also after its
+ * ring went back to the pool. */
+bool mos_tcp_received(const struct mos_half *h, uint64_t off, uint32_t len);
 /* Both halves are done (1.10). */
 bool mos_tcp_finished(const struct mos_flow *f, int tw_interval);
 

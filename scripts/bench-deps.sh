@@ -1,9 +1,9 @@
 #!/bin/sh
 # bench-deps.sh -- install what `make bench` needs beyond scripts/deps.sh
 # (Debian 12, root): the peers it compares libmos with, and GNU time for
-# peak memory.
+# peak memory; nginx and wrk for the end host rows.
 set -eu
-PKGS="libnids-dev tcpflow time"
+PKGS="libnids-dev tcpflow time nginx wrk"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

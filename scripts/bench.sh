@@ -21,7 +21,8 @@
 #   BENCH_DIR=...       capture and scratch, default /dev/shm/libmos-bench
 #   BENCH_RMEM="262144 8192"   rmem_size values for the libmos rows
 #   BENCH_SKIP=""       rows to leave out: any of tcpflow flowdump dpdk
-#                       cores csum slope
+#                       cores csum slope host
+#   BENCH_HOST_SECS=5, BENCH_HOST_REQS=20000   the end host rows (host_rows)
 #   BENCH_PERF=0        1: perf record the first libmos row into
 #                       BENCH_DIR/perf.txt
 # A quick run: make bench BENCH_FLOWS=2000 BENCH_SCALE=0.1
@@ -310,6 +311,223 @@ if ! skipped slope && [ "$flows" -ge 2 ]; then
 				name, (b - a) * 1024 / (n2 - n1), n1, n2 }'
 	done
 	cap=$big_cap
+fi
+
+# --- the end host (issue 11): mos-epserver against nginx (one worker)
+# serving the same files to the same wrk/curl over one veth pair between
+# two namespaces; mos-epwget against wrk/curl fetching from the same
+# nginx.  libmos runs on a DPDK net_af_packet port on the veth end that
+# has no kernel address; the Linux peers get that address in its place.
+# Every row checks body sizes (wrk through a Lua response() hook, curl's
+# size_download, mos-epwget's own Content-Length check): a wrong answer
+# is a FAIL.  Needs root, ip netns, nginx and wrk; BENCH_SKIP=host leaves
+# it out.  BENCH_HOST_SECS=5 per wrk row, BENCH_HOST_REQS=20000 requests
+# for mos-epwget.
+host_rows() {
+	hp=mosbh$tag hl=10.9.3.1 hm=10.9.3.2
+	hd="$dir/host.$tag" hres="$dir/hostres.$tag"
+	hsecs=${BENCH_HOST_SECS:-5} hreqs=${BENCH_HOST_REQS:-20000}
+	big=104857600
+	for t in ip ethtool nginx wrk curl; do
+		command -v $t >/dev/null 2>&1 ||
+			{ echo "end host rows skipped: $t not installed"; return 0; }
+	done
+	[ "$(id -u)" = 0 ] || { echo "end host rows skipped: not root"; return 0; }
+	if [ ! -x "$build/utils/mos-epserver" ] || [ ! -x "$build/utils/mos-epwget" ]; then
+		echo "end host rows: FAIL: mos-epserver/mos-epwget not built"
+		fail=1
+		return 0
+	fi
+	: >"$hres"
+	if ! { ip netns add $hp-l && ip netns add $hp-m &&
+	       ip link add $hp-l0 type veth peer name $hp-m0 &&
+	       ip link set $hp-l0 netns $hp-l && ip link set $hp-m0 netns $hp-m &&
+	       ip -n $hp-l link set $hp-l0 up && ip -n $hp-m link set $hp-m0 up &&
+	       ip -n $hp-l link set lo up && ip -n $hp-m link set lo up &&
+	       ip netns exec $hp-l ethtool -K $hp-l0 tx off rx off gso off \
+			tso off gro off >/dev/null &&
+	       ip netns exec $hp-m ethtool -K $hp-m0 tx off rx off gso off \
+			tso off gro off >/dev/null; } 2>/dev/null; then
+		echo "end host rows skipped: cannot set up namespaces and veth"
+		host_clean
+		return 0
+	fi
+	mkdir -p "$hd/www"
+	head -c 1024 /dev/urandom >"$hd/www/1k.bin"
+	head -c $big /dev/zero >"$hd/www/big.bin"
+	cat >"$hd/mos.conf" <<CONF
+mos = { io = "dpdk"; forward = false; mos_log = ""; tcp_tw_interval = 0;
+  max_concurrency = 4096; rmem_size = 262144; wmem_size = 262144;
+  dpdk = { hugepages = false; memory_mb = 512; file_prefix = "$hp"; };
+  ports = ( { name = "m"; vdev = "net_af_packet0,iface=$hp-m0";
+              core_mask = 0x1; address = "$hm/24"; } ); };
+CONF
+	cat >"$hd/check.lua" <<'LUA'
+-- count responses whose status is not 200 or whose body has another size
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) want = tonumber(args[1]); n = 0; bad = 0 end
+function response(status, headers, body)
+	n = n + 1
+	if status ~= 200 or #body ~= want then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+	local c, b = 0, 0
+	for _, t in ipairs(threads) do c = c + t:get("n"); b = b + t:get("bad") end
+	local e = summary.errors
+	io.write(string.format("checked %d bad %d errors %d\n", c, b,
+		e.connect + e.read + e.write + e.status + e.timeout))
+end
+LUA
+	# the servers, on the namespace side libmos uses, to a Linux client
+	ip -n $hp-l addr add $hl/24 dev $hp-l0
+	if h_epserver; then
+		h_wrk srv-ka epserver $hp-l "http://$hm/1k.bin"
+		h_wrk srv-close epserver $hp-l "http://$hm/1k.bin" "Connection: close"
+		h_curl srv-big epserver $hp-l "http://$hm/big.bin"
+		h_stop
+	else
+		printf 'srv-ka\tepserver\t0\tFAIL: mos-epserver did not start\n' >>"$hres"
+		sed 's/^/  /' "$hd/srv.log" >&2
+	fi
+	ip -n $hp-m addr add $hm/24 dev $hp-m0
+	if h_nginx $hp-m $hm; then
+		h_wrk srv-ka nginx $hp-l "http://$hm/1k.bin"
+		h_wrk srv-close nginx $hp-l "http://$hm/1k.bin" "Connection: close"
+		h_curl srv-big nginx $hp-l "http://$hm/big.bin"
+		h_stop
+	fi
+	# the clients, on the same side, from nginx in the other namespace
+	if h_nginx $hp-l $hl; then
+		h_wrk cli-ka wrk $hp-m "http://$hl/1k.bin"
+		h_curl cli-big curl $hp-m "http://$hl/big.bin"
+		ip -n $hp-m addr del $hm/24 dev $hp-m0
+		h_epwget cli-ka "http://$hl/1k.bin" "$hreqs" -c 32 -k
+		h_epwget cli-big "http://$hl/big.bin" 1
+		h_stop
+	fi
+	host_table
+	host_clean
+}
+host_clean() {
+	ip netns del $hp-l 2>/dev/null || true
+	ip netns del $hp-m 2>/dev/null || true
+	rm -rf "/var/run/dpdk/$hp" "$hd" "$hres"
+}
+h_pid=
+h_stop() {	# SIGINT stops mos-epserver; nginx takes it as a fast shutdown
+	kill -INT $h_pid 2>/dev/null || true
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 $h_pid 2>/dev/null || break
+		sleep 0.5
+	done
+	kill -KILL $h_pid 2>/dev/null || true
+	wait $h_pid 2>/dev/null || true
+}
+h_epserver() {	# started once its banner says every listener is up
+	ip netns exec $hp-m "$build/utils/mos-epserver" -p "$hd/www" \
+		-f "$hd/mos.conf" >"$hd/srv.log" 2>&1 &
+	h_pid=$!
+	for i in $(seq 40); do
+		grep -q "mos-epserver: serving" "$hd/srv.log" && return 0
+		kill -0 $h_pid 2>/dev/null || return 1
+		sleep 0.5
+	done
+	return 1
+}
+h_nginx() {	# NETNS ADDR: one worker, sendfile, long keep-alive
+	cat >"$hd/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $hd/nginx.pid; user root;
+events { worker_connections 4096; }
+http { access_log off; sendfile on; tcp_nopush on;
+  keepalive_requests 100000000; keepalive_timeout 65;
+  server { listen $2:80; root $hd/www; } }
+CONF
+	ip netns exec "$1" nginx -e "$hd/nginx.err" -c "$hd/nginx.conf" &
+	h_pid=$!
+	sleep 1
+	kill -0 $h_pid 2>/dev/null
+}
+h_wrk() {	# ID WHO NETNS URL [HEADER]: 1 KiB requests/s, sizes checked
+	if [ -n "${5:-}" ]; then
+		ip netns exec "$3" wrk -t1 -c32 -d"${hsecs}s" -s "$hd/check.lua" \
+			-H "$5" "$4" -- 1024 >"$hd/wrk.out" 2>&1 || true
+	else
+		ip netns exec "$3" wrk -t1 -c32 -d"${hsecs}s" -s "$hd/check.lua" \
+			"$4" -- 1024 >"$hd/wrk.out" 2>&1 || true
+	fi
+	v=$(sed -n 's/^Requests\/sec: *//p' "$hd/wrk.out")
+	c=$(sed -n 's/^checked \([0-9]*\) bad \([0-9]*\) errors \([0-9]*\)$/\1 \2 \3/p' "$hd/wrk.out")
+	n=${c%% *} e=${c##* } b=${c#* }; b=${b%% *}
+	if [ -z "$v" ] || [ -z "$c" ] || [ "$n" = 0 ] || [ "$b" != 0 ]; then
+		verdict="FAIL: wrk: ${c:-$(tail -n 1 "$hd/wrk.out")}"
+	elif [ "$e" != 0 ]; then
+		verdict="ok, $e socket errors"
+	else
+		verdict=ok
+	fi
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "${v:-0}" "$verdict" >>"$hres"
+}
+h_curl() {	# ID WHO NETNS URL: one 100 MB download, MB/s, size checked
+	r=$(ip netns exec "$3" curl -s -m 300 -o /dev/null \
+		-w '%{size_download} %{speed_download}' "$4" || true)
+	verdict=ok
+	[ "${r%% *}" = "$big" ] || verdict="FAIL: got ${r%% *} bytes"
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" \
+		"$(awk -v s="${r#* }" 'BEGIN { printf "%.1f", s / 1e6 }')" \
+		"$verdict" >>"$hres"
+}
+h_epwget() {	# ID URL N ARGS...: mos-epwget on the libmos side
+	id=$1
+	shift
+	if timeout 300 ip netns exec $hp-m "$build/utils/mos-epwget" \
+		-f "$hd/mos.conf" "$@" >"$hd/wget.out" 2>&1; then
+		verdict=ok
+	else
+		verdict="FAIL: $(grep -m1 'socket\|failed' "$hd/wget.out" || echo exit status)"
+	fi
+	line=$(grep 'requests/s' "$hd/wget.out" || true)
+	if [ "$id" = cli-big ]; then
+		b=$(echo "$line" | sed -n 's/.*; \([0-9]*\) body bytes.*/\1/p')
+		[ "$b" = "$big" ] || verdict="FAIL: got ${b:-no} body bytes"
+		v=$(echo "$line" | sed -n 's/.* \([0-9]*\) bytes\/s.*/\1/p')
+		v=$(awk -v s="${v:-0}" 'BEGIN { printf "%.1f", s / 1e6 }')
+	else
+		v=$(echo "$line" | sed -n 's/.*: \([0-9.]*\) requests\/s.*/\1/p')
+	fi
+	printf '%s\t%s\t%s\t%s\n' "$id" epwget "${v:-0}" "$verdict" >>"$hres"
+}
+host_table() {
+	echo
+	echo "end host: one veth pair, libmos on DPDK net_af_packet, offloads" \
+		"off; wrk -t1 -c32 for ${hsecs} s, mos-epwget -c 32 -k;" \
+		"goal: epserver >= nginx on 1 KiB, bulk >= 0.8x"
+	awk -F '\t' '
+		{ v[$1 "/" $2] = $3; c[$1 "/" $2] = $4 }
+		function show(label, id, a, b,   x, y) {
+			x = v[id "/" a]; y = v[id "/" b]
+			printf "%-38s %-9s %10s  %-9s %10s %6s  %s / %s\n", label,
+				a, x == "" ? "-" : x, b, y == "" ? "-" : y,
+				(x != "" && y > 0) ? sprintf("%.2f", x / y) : "-",
+				c[id "/" a] == "" ? "-" : c[id "/" a],
+				c[id "/" b] == "" ? "-" : c[id "/" b]
+		}
+		END {
+			printf "%-38s %-20s  %-20s %6s  %s\n", "row", "libmos",
+				"Linux", "ratio", "check"
+			show("server 1 KiB keep-alive, requests/s", "srv-ka", "epserver", "nginx")
+			show("server 1 KiB no keep-alive, requests/s", "srv-close", "epserver", "nginx")
+			show("server 100 MB file, MB/s", "srv-big", "epserver", "nginx")
+			show("client 1 KiB keep-alive, requests/s", "cli-ka", "epwget", "wrk")
+			show("client 100 MB file, MB/s", "cli-big", "epwget", "curl")
+		}' "$hres"
+	if grep -q 'FAIL' "$hres"; then
+		fail=1
+		echo "end host rows: FAIL (see the check column)"
+	fi
+}
+if ! skipped host; then
+	host_rows
 fi
 
 if [ -n "${BENCH_PERF:-}" ] && [ "${BENCH_PERF:-0}" != 0 ]; then

@@ -5,8 +5,10 @@ PKGS="build-essential autoconf automake libtool pkg-config dejagnu
       libdpdk-dev libconfig-dev libpcap-dev libsystemd-dev
       systemd groff-base man-db valgrind
       tshark tcpdump tcpflow python3 python3-scapy iproute2 ethtool
-      curl socat bc
-      debhelper dpkg-dev lintian"
+      curl socat bc jq iputils-ping nginx
+      debhelper dpkg-dev lintian
+      systemd-container debootstrap
+      clang libclang-rt-14-dev"
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: run as root (apt-get install)" >&2
 	exit 1

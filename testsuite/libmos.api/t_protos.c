@@ -1,10 +1,10 @@
 /*
- * t_protos: the 48 API calls are declared exactly as API.md section 3
- * gives them.  Compiled only (cc -fsyntax-only, and c++ -fsyntax-only), never
+ * t_protos: the 48 API calls are declared exactly as their man3 pages
+ * give them (the mOS 0.3 interface).  Compiled only (cc -fsyntax-only, and c++ -fsyntax-only), never
  * linked: it takes the address of every call, including calls the library
  * does not implement yet.
  *
- * Each prototype is declared again below, copied from API.md.  In C a
+ * Each prototype is declared again below, as its man page shows it.  In C a
  * different prototype in the header is a "conflicting types" error; in C++
  * the redeclaration inside extern "C" conflicts unless the header declared
  * the call with C linkage and the same parameters.  The table then stores

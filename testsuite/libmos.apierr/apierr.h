@@ -1,7 +1,7 @@
 /*
  * apierr.h -- helpers shared by the libmos.apierr programs: a pcap
  * configuration for one capture, and a check that a call failed with the
- * errno API.md names.
+ * errno the call's man page names.
  */
 #ifndef APIERR_H
 #define APIERR_H

@@ -1,9 +1,9 @@
 /*
  * t_apierr.c -- every error path of every exported call returns the
- * failure value with the errno API.md names (section 3 conventions: check
- * order context, calling thread, socket id, socket kind, other
- * arguments), plus the cheap success values, over a real context reading
- * a capture (argv[1], normally crafted/basic_fin.pcap).
+ * failure value with the errno its man page names (libmos(3), RETURN
+ * VALUE; checks in the order context, calling thread, socket id, socket
+ * kind, other arguments), plus the cheap success values, over a real
+ * context reading a capture (argv[1], normally crafted/basic_fin.pcap).
  *
  * basic_fin: client 192.0.2.10:40001 -> server 198.51.100.20:80, 20
  * packets, 1500 bytes client->server, 6617 bytes server->client, the
@@ -170,6 +170,7 @@ static void check_getsockopt_args(int sock)
 {
 	struct tcp_buf_info bi;
 	struct tcp_ring_fragment fr[4];
+	struct mos_flow_info fi;
 	socklen_t len;
 	int v;
 	uint32_t ts;
@@ -226,6 +227,28 @@ static void check_getsockopt_args(int sock)
 	EXPECT(mtcp_getsockopt(ctx, L1, SOL_MONSOCKET, MOS_TCP_STATE_CLI, &v,
 			       &len), -1, ENOTSOCK,
 	       "mtcp_getsockopt(listener)");
+	len = sizeof(fi) - 1;
+	EXPECT(mtcp_getsockopt(ctx, sock, SOL_MONSOCKET, MOS_INFO_FLOW, &fi,
+			       &len), -1, EINVAL,
+	       "mtcp_getsockopt(MOS_INFO_FLOW, optlen one short)");
+	len = sizeof(fi) + 8;
+	memset(&fi, 0xff, sizeof(fi));
+	EXPECT(mtcp_getsockopt(ctx, sock, SOL_MONSOCKET, MOS_INFO_FLOW, &fi,
+			       &len), 0, 0, "mtcp_getsockopt(MOS_INFO_FLOW) at the SYN");
+	ok(len == sizeof(fi) && fi.mfi_pkts[0] == 1 && fi.mfi_pkts[1] == 0 &&
+	   fi.mfi_tcp_flags[0] == 0x02 && fi.mfi_tcp_flags[1] == 0 &&
+	   fi.mfi_state[0] == TCP_SYN_SENT && fi.mfi_start_us &&
+	   fi.mfi_start_us == fi.mfi_last_us && fi.mfi_ip_bytes[0] >= 40 &&
+	   !fi.mfi_stream_bytes[0] && !fi.mfi_gap_bytes[0] &&
+	   !fi.mfi_reserved[0] && !fi.mfi_reserved[3],
+	   "MOS_INFO_FLOW at the first SYN: one SYN from the client, optlen "
+	   "set to its size (got %u, %llu pkts, flags %#x)", (unsigned)len,
+	   (unsigned long long)fi.mfi_pkts[0], fi.mfi_tcp_flags[0]);
+	len = sizeof(fi);
+	EXPECT(mtcp_getsockopt(ctx, L1, SOL_MONSOCKET, MOS_INFO_FLOW, &fi,
+			       &len), -1, ENOTSOCK,
+	       "mtcp_getsockopt(listener, MOS_INFO_FLOW)");
+	len = sizeof(v);
 	EXPECT(mtcp_getsockopt(ctx, RAW, SOL_MONSOCKET, MOS_TCP_STATE_CLI,
 			       &v, &len), -1, ENOTSOCK,
 	       "mtcp_getsockopt(raw)");
@@ -881,10 +904,7 @@ static void socket_checks(void)
 	       "mtcp_socket(MOS_SOCK_EPOLL)");
 	EXPECT(mtcp_socket(ctx, AF_INET, 999, 0), -1, EINVAL,
 	       "mtcp_socket(type 999)");
-	EXPECT(mtcp_socket(ctx, AF_INET, SOCK_STREAM, 0), -1,
-	       EPROTONOSUPPORT, "mtcp_socket(SOCK_STREAM) in this release");
-	EXPECT(mtcp_socket(ctx, AF_INET, MOS_SOCK_STREAM, 0), -1,
-	       EPROTONOSUPPORT, "mtcp_socket(MOS_SOCK_STREAM) in this release");
+	/* SOCK_STREAM / MOS_SOCK_STREAM: libmos.host/t_hostapi */
 
 	L1 = mtcp_socket(ctx, AF_INET, MOS_SOCK_MONITOR_STREAM, 0);
 	ok(L1 == 0, "the first socket of a fresh context gets id 0 (%d)", L1);

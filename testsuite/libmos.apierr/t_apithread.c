@@ -1,5 +1,5 @@
 /*
- * t_apithread.c -- calls of the "context control" group (API.md 1.1) from
+ * t_apithread.c -- calls of the "context control" group (libmos(3), Contexts) from
  * another thread while the context runs: they must be thread-safe and
  * take effect before the next packet burst is processed.
  *

@@ -4,11 +4,13 @@
  * lookup helpers.  Usage: t_config_internal SAMPLE DIR (as t_config).
  */
 #include "config.h"
+#include "io_dpdk.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "tap.h"
 
@@ -37,7 +39,7 @@ static bool str_is(const char *s, const char *want)
 }
 
 /*
- * The values API.md 4.2 gives as defaults, on C (as loaded from SAMPLE,
+ * The defaults mos.conf(5) gives, on C (as loaded from SAMPLE,
  * which differs only in mos.dpdk.hugepages and memory_mb, checked apart).
  */
 static void test_defaults(const struct mos_config *c, const char *what)
@@ -49,6 +51,9 @@ static void test_defaults(const struct mos_config *c, const char *what)
 	   c->malformed == MOS_MALFORMED_FORWARD && c->burst == 32 &&
 	   str_is(c->mos_log, "/var/log/mos") && c->n_stat_print == 0 &&
 	   c->stat_interval == 1, "%s: behaviour defaults", what);
+	ok(!c->defrag.enabled && !c->defrag.last_wins &&
+	   c->defrag.timeout == 30 && c->defrag.memory_kb == 4096 &&
+	   c->defrag.datagrams == 1024, "%s: ip_defrag defaults", what);
 	ok(c->dpdk.mem_channels == 4 && str_is(c->dpdk.socket_mem, "") &&
 	   str_is(c->dpdk.hugepage_dir, "") &&
 	   str_is(c->dpdk.file_prefix, "mos") &&
@@ -148,6 +153,9 @@ static void test_full_rest(const struct mos_config *c)
 	   c->tcp_timeout == -1 && c->stat_interval == 5 &&
 	   str_is(c->mos_log, "/tmp/mos \"logs\""),
 	   "full: behaviour (forward off through ip_forward = false)");
+	ok(!c->defrag.enabled && c->defrag.last_wins &&
+	   c->defrag.timeout == 60 && c->defrag.memory_kb == 8192 &&
+	   c->defrag.datagrams == 64, "full: ip_defrag settings");
 	ok(!c->dpdk.hugepages && c->dpdk.memory_mb == 256 &&
 	   c->dpdk.mem_channels == 2 && str_is(c->dpdk.socket_mem, "512,512") &&
 	   str_is(c->dpdk.hugepage_dir, "/dev/hugepages") &&
@@ -256,6 +264,130 @@ static void test_masks(void)
 	mos_config_free(&c);
 }
 
+/* Line of the first line of PATH containing TEXT, or 0. */
+static int line_of(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int n = 0, found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		n++;
+		if (strstr(line, text))
+			found = n;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* What mos_config_fail prints, caught. */
+static void fail_text(const struct mos_config *c, const char *setting,
+		      char *buf, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(2);
+	size_t n = 0;
+
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	errno = 0;
+	if (mos_config_fail(c, ENODEV, setting, "problem %d", 7) != -1 ||
+	    errno != ENODEV)
+		fputs("(wrong return or errno)", stderr);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, len - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+}
+
+/* Where settings were, kept after loading, for start-up messages. */
+static void test_where(const struct mos_config *c, const char *path)
+{
+	int vdev = line_of(path, "net_null0"), dpdk = line_of(path, "dpdk =");
+	char want[1200], got[1200];
+
+	ok(vdev > 0 && mos_config_line(c, "mos.ports[1].vdev") == vdev &&
+	   mos_config_line(c, "mos.ports[1].core_mask") == vdev,
+	   "where: a port setting keeps its line (%d)", vdev);
+	ok(mos_config_line(c, "mos.dpdk") == dpdk &&
+	   mos_config_line(c, "mos.nothing") == 0,
+	   "where: groups have lines, absent settings none");
+	fail_text(c, "mos.ports[1].vdev", got, sizeof(got));
+	snprintf(want, sizeof(want), "mos: %s:%d: mos.ports[1].vdev: "
+		 "problem 7\n", path, vdev);
+	ok(strcmp(got, want) == 0, "where: mos_config_fail names file, "
+	   "line and setting, errno set");
+	fail_text(c, "mos.dpdk.no_such_default", got, sizeof(got));
+	snprintf(want, sizeof(want), "mos: %s:%d: mos.dpdk.no_such_default: "
+		 "problem 7\n", path, dpdk);
+	ok(strcmp(got, want) == 0, "where: a setting the file does not "
+	   "have is told at its group's line");
+}
+
+/* mos_dpdk_pci_why on a made-up sysfs tree. */
+static void test_pci_why(void)
+{
+	char root[] = "/tmp/t_config_sysfs_XXXXXX", path[512], why[256];
+	static const char *const devs[] = {
+		"0000:03:00.0", "0000:04:00.0", "0000:05:00.0"
+	};
+
+	if (!mkdtemp(root))
+		return;
+	snprintf(path, sizeof(path), "%s/bus", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/bus/pci", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
+	mkdir(path, 0700);
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root,
+			 devs[i]);
+		mkdir(path, 0700);
+	}
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root,
+		 devs[0]);
+	ok(symlink("../../../../bus/pci/drivers/e1000e", path) == 0,
+	   "pci: made-up tree");
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", root,
+		 devs[2]);
+	ok(symlink("../../../../bus/pci/drivers/vfio-pci", path) == 0,
+	   "pci: made-up tree (vfio-pci)");
+
+	mos_dpdk_pci_why(root, "03:00.0", "uio_pci_generic", why, sizeof(why));
+	ok(strcmp(why, "the device is bound to the kernel driver e1000e: "
+		  "bind it to uio_pci_generic (mos-setup)") == 0,
+	   "pci: bound to a kernel driver (short address)");
+	mos_dpdk_pci_why(root, "0000:04:00.0", "vfio-pci", why, sizeof(why));
+	ok(strcmp(why, "the device is bound to no driver: bind it to "
+		  "vfio-pci (mos-setup)") == 0, "pci: bound to no driver");
+	mos_dpdk_pci_why(root, "0000:05:00.0", "vfio-pci", why, sizeof(why));
+	ok(strncmp(why, "bound to vfio-pci, but", 22) == 0,
+	   "pci: bound right, not taken");
+	mos_dpdk_pci_why(root, "0000:06:00.0", "vfio-pci", why, sizeof(why));
+	ok(strcmp(why, "this machine has no such PCI device") == 0,
+	   "pci: absent");
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver",
+			 root, devs[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root,
+			 devs[i]);
+		rmdir(path);
+	}
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/bus/pci", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/bus", root);
+	rmdir(path);
+	rmdir(root);
+}
+
 int main(int argc, char **argv)
 {
 	struct mos_config c;
@@ -276,7 +408,9 @@ int main(int argc, char **argv)
 	test_full_rest(&c);
 	test_print(&c);
 	test_from_mtcp(&c);
+	test_where(&c, path);
 	mos_config_free(&c);
+	test_pci_why();
 
 	snprintf(path, sizeof(path), "%s/bad-rmem.conf", dir);
 	memset(&c, 0xa5, sizeof(c));

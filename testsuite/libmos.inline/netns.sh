@@ -3,18 +3,21 @@
 # program on two DPDK net_af_packet ports (forwarding) <-> veth <-> server
 # namespace.  Files of known SHA-256 cross the box both ways.
 #
-#   netns.sh TOP_BUILDDIR WORKDIR [CORPUS]
+#   netns.sh TOP_BUILDDIR WORKDIR RELAY
 #
-# With the corpus tools (CORPUS/lib/impair_relay.py), the client's leg runs
-# through a user-space impairing relay in a namespace of its own (loss,
-# reordering, duplication: this kernel has no sch_netem).
+# The client's leg runs through RELAY (testsuite/lib/impair_relay.py), a
+# user-space impairing bridge in a namespace of its own: loss, reordering,
+# duplication and delay of TCP frames, where a kernel may lack sch_netem
+# (tc-netem(8)).
 #
-# Prints TAP-style "ok - / not ok - / skip -" lines.  Needs root, ip netns,
-# curl, socat and python3; otherwise it skips.  Every address used lives in
-# the namespaces this script creates, and they are removed at exit.
+# Prints TAP-style "ok - / not ok - / skip -" lines.  Skips without root
+# or when the kernel refuses namespaces, veth pairs or offload settings; a
+# missing program (scripts/deps.sh installs them all) is a failure.  Every
+# address used lives in the namespaces this script creates, and they are
+# removed at exit.
 top=$1
 work=$2
-relay=${3:+$3/lib/impair_relay.py}
+relay=$3
 P=mosinl$$
 C=10.9.0.1 S=10.9.0.2 N=10.9.0.100
 
@@ -25,8 +28,15 @@ check() { if [ "$1" = "$2" ]; then ok "$3"; else nok "$3 (got '$1', want '$2')";
 
 [ "$(id -u)" = 0 ] || skip "needs root"
 for t in ip ethtool curl socat python3 sha256sum; do
-	command -v $t >/dev/null 2>&1 || skip "$t not installed"
+	if ! command -v $t >/dev/null 2>&1; then
+		nok "inline netns: $t is not installed (scripts/deps.sh)"
+		exit 0
+	fi
 done
+if [ ! -f "$relay" ]; then
+	nok "inline netns: no impairing relay at $relay"
+	exit 0
+fi
 mkdir -p "$work" || exit 1
 pids=""
 cleanup() {
@@ -41,17 +51,13 @@ trap 'exit 1' INT TERM
 ip netns add $P-cli 2>/dev/null || skip "cannot create network namespaces"
 ip netns add $P-box && ip netns add $P-srv &&
 ip link add $P-s0 type veth peer name $P-s1 || skip "cannot add veth pairs"
-if [ -f "$relay" ]; then
-	# client leg: c0 (cli) -- i0 [relay in imp] i1 -- c1 (box)
-	ip netns add $P-imp &&
-	ip link add $P-c0 type veth peer name $P-i0 &&
-	ip link add $P-i1 type veth peer name $P-c1 &&
-	ip link set $P-i0 netns $P-imp && ip link set $P-i1 netns $P-imp &&
-	ip -n $P-imp link set $P-i0 up && ip -n $P-imp link set $P-i1 up ||
-		skip "cannot set up the impaired leg"
-else
-	ip link add $P-c0 type veth peer name $P-c1 || skip "cannot add veth"
-fi
+# client leg: c0 (cli) -- i0 [relay in imp] i1 -- c1 (box)
+ip netns add $P-imp &&
+ip link add $P-c0 type veth peer name $P-i0 &&
+ip link add $P-i1 type veth peer name $P-c1 &&
+ip link set $P-i0 netns $P-imp && ip link set $P-i1 netns $P-imp &&
+ip -n $P-imp link set $P-i0 up && ip -n $P-imp link set $P-i1 up ||
+	skip "cannot set up the impaired leg"
 ip link set $P-c0 netns $P-cli && ip link set $P-c1 netns $P-box &&
 ip link set $P-s0 netns $P-srv && ip link set $P-s1 netns $P-box &&
 ip -n $P-cli addr add $C/24 dev $P-c0 && ip -n $P-cli link set $P-c0 up &&
@@ -61,8 +67,7 @@ ip -n $P-box link set $P-c1 up && ip -n $P-box link set $P-s1 up ||
 ip -n $P-cli link set lo up; ip -n $P-srv link set lo up
 # Checksum offload off: frames crossing the box through AF_PACKET must
 # carry complete checksums, or the far kernel drops them.
-legs="cli:c0 srv:s0 box:c1 box:s1"
-[ -f "$relay" ] && legs="$legs imp:i0 imp:i1"
+legs="cli:c0 srv:s0 box:c1 box:s1 imp:i0 imp:i1"
 for x in $legs; do
 	ip netns exec $P-${x%:*} ethtool -K $P-${x#*:} tx off rx off gso off \
 		tso off gro off >/dev/null 2>&1 ||
@@ -77,12 +82,17 @@ mos = { io = "dpdk"; forward = true; tcp_timeout = 30;
     { name = "s"; vdev = "net_af_packet1,iface=$P-s1"; core_mask = 0x1; } );
   nic_forward_table = ( [ "c", "s" ] ); };
 EOF
-if [ -f "$relay" ]; then
-	ip netns exec $P-imp /usr/bin/python3 "$relay" $P-i0 $P-i1 --seed 5 \
-		--loss 2 --reorder 5 --dup 1 --delay 1 \
-		--stats "$work/relay.json" > "$work/relay.log" 2>&1 &
-	pids="$pids $!"
-	ok "client leg impaired: 2% loss, 5% reordering, 1% duplication"
+rm -f "$work/relay.json"
+ip netns exec $P-imp python3 "$relay" $P-i0 $P-i1 --seed 5 \
+	--loss 2 --reorder 5 --dup 1 --delay 1 \
+	--stats "$work/relay.json" > "$work/relay.log" 2>&1 &
+relay_pid=$!
+pids="$pids $relay_pid"
+sleep 0.5
+if ! kill -0 $relay_pid 2>/dev/null; then
+	nok "inline netns: the impairing relay started"
+	sed 's/^/# /' "$work/relay.log"
+	exit 0
 fi
 mkdir -p "$work/www"
 head -c 3000000 /dev/urandom > "$work/www/down.bin"
@@ -210,9 +220,20 @@ else
 	nok "nat inline: started"
 	sed 's/^/# /' "$work/nat.log"
 fi
-if [ -f "$relay" ]; then
-	kill -TERM $pids 2>/dev/null
-	sleep 0.5
-	[ -f "$work/relay.json" ] && echo "# relay: $(cat "$work/relay.json")"
-fi
+# the impairment really happened: the relay's counters, both ways
+kill -TERM $relay_pid
+wait $relay_pid
+impaired=$(python3 - "$work/relay.json" <<'PY' 2>&1
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(" ".join("%s:%d/%d/%d" % (d, s[d]["dropped"], s[d]["reordered"],
+                                s[d]["duplicated"]) for d in ("a_to_b", "b_to_a")))
+PY
+)
+echo "# relay dropped/reordered/duplicated: $impaired"
+case $impaired in
+*a_to_b:[1-9]*/[1-9]*/*b_to_a:[1-9]*/[1-9]*/*) r=yes ;;
+*) r=no ;;
+esac
+check $r yes "client leg impaired: the relay dropped and reordered frames both ways"
 exit 0

@@ -1,10 +1,11 @@
 #!/bin/sh
-# iface.sh CORPUS FLOWDUMP WORKDIR -- the pcap backend on a live interface:
+# iface.sh TOOLS FLOWDUMP WORKDIR -- the pcap backend on a live interface:
 # mos-flowdump captures the loopback of a network namespace of its own
-# while real Linux TCP (the corpus's live_traffic.py) runs over it, stops
-# on SIGINT, and its tree must equal the streams the traffic carried.
+# while real Linux TCP (TOOLS/live_traffic.py, testsuite/lib) runs over
+# it, stops on SIGINT, and its tree must equal the streams the traffic
+# carried, as the client wrote them from what it sent.
 set -eu
-corpus=$1 flowdump=$2 work=$3
+tools=$1 flowdump=$2 work=$3
 ns="mos-iface-$$"
 plan="--seed 7 --conns 6 --up 1000:30000 --down 2000:60000 --ports 8080"
 rm -rf "$work"
@@ -28,13 +29,14 @@ ip netns exec "$ns" "$flowdump" -f "$work/lo.conf" -o "$work/out" \
 dump=$!
 sleep 1
 # shellcheck disable=SC2086
-ip netns exec "$ns" /usr/bin/python3 "$corpus/lib/live_traffic.py" server \
+ip netns exec "$ns" python3 "$tools/live_traffic.py" server \
 	--ip 127.0.0.2 --ready "$work/ready" $plan &
 srv=$!
 for i in $(seq 50); do [ -e "$work/ready" ] && break; sleep 0.1; done
 # shellcheck disable=SC2086
-ip netns exec "$ns" /usr/bin/python3 "$corpus/lib/live_traffic.py" client \
-	--ip 127.0.0.1 --server 127.0.0.2 --parallel 3 $plan
+ip netns exec "$ns" python3 "$tools/live_traffic.py" client \
+	--ip 127.0.0.1 --server 127.0.0.2 --parallel 3 \
+	--expect "$work/expected" $plan
 wait "$srv"
 srv=
 # SIGINT stops a live capture at once: give it time to read the backlog
@@ -43,8 +45,5 @@ sleep 2
 kill -INT "$dump"
 wait "$dump"
 dump=
-# shellcheck disable=SC2086
-/usr/bin/python3 "$corpus/lib/live_traffic.py" expect --client 127.0.0.1 \
-	--server 127.0.0.2 --outdir "$work/expected" $plan
 diff -r -x gaps.tsv "$work/expected" "$work/out"
 echo "iface: equal"

@@ -415,7 +415,7 @@ int mon_state_from_name(const char *name)
 	};
 	int i;
 
-	/* RFC 793 spells SYN-RECEIVED; the corpus uses SYN_RCVD style */
+	/* RFC 793 spells SYN-RECEIVED; the captures' .json use SYN_RCVD style */
 	if (strcmp(name, "SYN_RECEIVED") == 0)
 		return TCP_SYN_RCVD;
 	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)

@@ -39,14 +39,14 @@ struct mon_ev {
 /* What one monitored connection delivered, per side of the API: the
  * bytes read with mtcp_peek from ring `side`. */
 struct mon_flow {
-	char cli[MON_EP_LEN], svr[MON_EP_LEN];	/* ADDR.PORT as the corpus */
+	char cli[MON_EP_LEN], svr[MON_EP_LEN];	/* ADDR.PORT, mos-flowdump(1) */
 	int sock[MON_TAGS];
 	uint8_t *data[2];
 	size_t len[2], cap[2];
 	uint64_t lost[2];	/* reported by mtcp_peek as -(lost) */
 };
 
-/* Per-flow facts from the capture's .json (corpus README). */
+/* Per-flow facts from the capture's .json beside it (testsuite/captures). */
 struct mon_fact {
 	char a[MON_EP_LEN], b[MON_EP_LEN];
 	char client;		/* 'a', 'b' or 0 (null) */

@@ -4,7 +4,8 @@
  *   t_flows CAPTURE.pcap
  *
  * Every built-in event is registered at every hook the API accepts; the
- * recorded sequence is checked against API.md 1.3-1.6 and 1.10 and the
+ * recorded sequence is checked against libmos(3) (Sides, Hook points, Events,
+ * Dispatch order) and the
  * capture's .json facts (flows, byte counts, final states); the TCP
  * state sequence of each half is checked against the packets of the case
  * (tshark listings in the comments, relative sequence numbers).

@@ -1,5 +1,5 @@
 /*
- * t_gap.c -- holes that never fill become gaps (API.md 1.12, mtcp_peek).
+ * t_gap.c -- holes that never fill become gaps (mtcp_peek(3), Gaps).
  *
  *   t_gap
  *
@@ -119,6 +119,8 @@ struct flow_spec {
 	bool fin;
 	bool v6;
 	int nflows;		/* the same flow on that many ports; 0 = 1 */
+	bool fin_lost;		/* with fin: the capture misses the client's
+				 * FIN, not the server's ACK of it */
 };
 
 static uint64_t spec_len(const struct flow_spec *s)
@@ -152,7 +154,9 @@ static void write_flow(struct cap *cp, const struct flow_spec *s, bool *got)
 		     0, 0);
 	}
 	if (s->fin) {
-		emit(&c, 0, ISN_C + 1 + (uint32_t)len, ISN_S + 1, 0x11, 0, 0);
+		if (!s->fin_lost)
+			emit(&c, 0, ISN_C + 1 + (uint32_t)len, ISN_S + 1,
+			     0x11, 0, 0);
 		emit(&c, 1, ISN_S + 1, ISN_C + 2 + (uint32_t)len, 0x11, 0, 0);
 		emit(&c, 0, ISN_C + 2 + (uint32_t)len, ISN_S + 2, 0x10, 0, 0);
 	}
@@ -372,7 +376,7 @@ static bool identity(const struct flow_spec *s)
 static void case_middle(bool v6, bool in_error, bool last)
 {
 	bool miss[10] = { [3] = true };
-	struct flow_spec s = { 10, SEG, NULL, miss, true, v6, 1 };
+	struct flow_spec s = { 10, SEG, NULL, miss, true, v6, 1, false };
 	const char *name = v6 ? "IPv6" : "IPv4";
 	int e, l;
 
@@ -401,7 +405,7 @@ static void case_middle(bool v6, bool in_error, bool last)
 static void case_start(void)
 {
 	bool miss[6] = { [0] = true };
-	struct flow_spec s = { 6, SEG, NULL, miss, true, false, 1 };
+	struct flow_spec s = { 6, SEG, NULL, miss, true, false, 1, false };
 	int l;
 
 	peek_in_error = false;
@@ -422,7 +426,7 @@ static void case_start(void)
 static void case_end(bool fin)
 {
 	bool miss[6] = { [5] = true };
-	struct flow_spec s = { 6, 700, NULL, miss, fin, false, 1 };
+	struct flow_spec s = { 6, 700, NULL, miss, fin, false, 1, false };
 	const char *how = fin ? "acknowledged FIN" : "end of capture";
 	int l;
 
@@ -440,11 +444,30 @@ static void case_end(bool fin)
 	   (unsigned long long)lost, (unsigned long long)spec_len(&s));
 }
 
+/* The FIN's sequence number is not a byte: when only the FIN is missing,
+ * nothing is lost. */
+static void case_fin_lost(bool data_gap)
+{
+	bool miss[6] = { [2] = data_gap };
+	struct flow_spec s = { 6, 700, NULL, miss, true, false, 1, true };
+	const char *how = data_gap ? " and a segment" : "";
+
+	peek_in_error = false;
+	use_last = false;
+	if (!ok(run(&s) == 0, "lost FIN%s: run", how))
+		return;
+	ok(identity(&s) && lost == (data_gap ? SEG : 0),
+	   "lost FIN%s: delivered %llu + lost %llu = %llu, the FIN is no gap "
+	   "(%s)", how, (unsigned long long)delivered,
+	   (unsigned long long)lost, (unsigned long long)spec_len(&s),
+	   trace());
+}
+
 static void case_several(void)
 {
 	bool row[12] = { [3] = true, [4] = true, [5] = true };
 	bool apart[12] = { [2] = true, [6] = true, [9] = true };
-	struct flow_spec s = { 12, SEG, NULL, row, true, false, 1 };
+	struct flow_spec s = { 12, SEG, NULL, row, true, false, 1, false };
 	int l, l2, l3;
 
 	peek_in_error = false;
@@ -479,7 +502,7 @@ static void case_bulk(int rmem, int miss_every)
 	enum { N = 300 };
 	static int order[N];
 	static bool miss[N];
-	struct flow_spec s = { N, 321, order, miss, true, false, 1 };
+	struct flow_spec s = { N, 321, order, miss, true, false, 1, false };
 	int i, held = -1, k = 0;
 
 	for (i = 0; i < N; i++)
@@ -517,7 +540,7 @@ static void case_bulk(int rmem, int miss_every)
  * per side, and so a last chance to read (and learn of) their bytes. */
 static void case_open_at_end(void)
 {
-	struct flow_spec s = { 3, SEG, NULL, NULL, false, false, 100 };
+	struct flow_spec s = { 3, SEG, NULL, NULL, false, false, 100, false };
 
 	count_only = true;
 	conf_extra = "";
@@ -540,6 +563,8 @@ int main(void)
 	case_start();
 	case_end(true);
 	case_end(false);
+	case_fin_lost(false);
+	case_fin_lost(true);
 	case_several();
 	case_open_at_end();
 	for (i = 0; i < sizeof(rings) / sizeof(rings[0]); i++) {

@@ -4,7 +4,7 @@
  *   t_listeners basic_fin.pcap rst_close.pcap
  *
  * basic_fin: two listeners without filter, every event registered on
- * both.  API.md 1.6: when data moves client to server (SND side CLI, RCV
+ * both.  libmos(3), Dispatch order: when data moves client to server (SND side CLI, RCV
  * side SVR, NULL side SVR) the flow's sockets are visited in listener
  * creation order, otherwise in reverse.
  *

@@ -4,7 +4,7 @@
  *   t_orphan orphan_midstream.pcap
  *
  * The capture has no pure SYN, so no flow is ever created: every TCP
- * segment is an orphan (API.md 1.5, 1.10), delivered at MOS_NULL with
+ * segment is an orphan (libmos(3), Events), delivered at MOS_NULL with
  * side MOS_SIDE_BOTH to every listener whose orphan filter matches and
  * to raw sockets whose raw filter matches.  Raw sockets also get
  * MOS_ON_PKT_IN for every IPv4 frame passing their filter, before the

@@ -1,5 +1,5 @@
 /*
- * t_outrun.c -- receive ring outrun (API.md 1.12, mtcp_peek).
+ * t_outrun.c -- receive ring outrun (mtcp_peek(3), Buffer outrun).
  *
  *   t_outrun buffer_outrun.pcap
  *

@@ -4,7 +4,7 @@
  *
  *   t_rexmit CAPTURE.pcap      (retrans_identical or overlap_conflict)
  *
- * API.md 1.5/1.6: REXMIT from payload overlap is delivered alone at the
+ * libmos(3), Events and Dispatch order: REXMIT from payload overlap is delivered alone at the
  * receiver's RCV hook, before the receiver update; getlastpkt in it
  * describes the retransmitted segment.  overlap_conflict is read twice,
  * with MOS_OVERLAP_POLICY_FIRST and _LAST set at CONN_START, and the

@@ -1,5 +1,5 @@
 /*
- * t_timeout.c -- idle flows end after tcp_timeout seconds (API.md 1.10).
+ * t_timeout.c -- idle flows end after tcp_timeout seconds (mos.conf(5)).
  *
  *   t_timeout
  *

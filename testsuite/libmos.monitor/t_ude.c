@@ -1,6 +1,6 @@
 /*
- * t_ude.c -- user-defined events (API.md 1.6, 1.7, mtcp_define_event,
- * mtcp_alloc_event, mtcp_raise_event).
+ * t_ude.c -- user-defined events (libmos(3), mtcp_define_event(3),
+ * mtcp_alloc_event(3), mtcp_raise_event(3)).
  *
  *   t_ude basic_fin.pcap
  *

@@ -466,7 +466,7 @@ static void ring_at(struct mos_ring *r, struct mos_ring_pool *p,
 	mos_ring_init_at(r, p, cap, FIRST, base);
 }
 
-/* Gaps (API.md 1.12): holes given up, reads stopping at them, fragments
+/* Gaps (mtcp_peek(3)): holes given up, reads stopping at them, fragments
  * around them, and the head jump when no node can be had. */
 static void test_gaps(void)
 {
@@ -542,7 +542,7 @@ static void test_gaps(void)
 	mos_ring_pool_destroy(p);
 }
 
-/* Memory follows unread data (API.md 1.12): a pool out of free chunks takes
+/* Memory follows unread data (libmos(3), Sides): a pool out of free chunks takes
  * back the storage of bytes every reader has read, oldest drained ring
  * first, before it grows; unread bytes are never taken. */
 static void test_reclaim(void)
@@ -582,6 +582,56 @@ static void test_reclaim(void)
 	mos_ring_release(&w);
 	ok(mos_ring_pool_bytes(p) == 0, "reclaim: release leaves nothing "
 	   "held and unlinks drained rings");
+	mos_ring_pool_destroy(p);
+}
+
+/* The owner of a ring is told when taking back read bytes left it holding
+ * nothing, and may free it there: a drained flow then costs no ring. */
+static struct mos_ring *emptied[4];
+static int nemptied;
+
+static void on_empty(void *owner, struct mos_ring *r)
+{
+	if (nemptied < 4 && owner == (void *)&emptied)
+		emptied[nemptied++] = r;
+	mos_ring_free(r);
+}
+
+static void test_reclaim_owner(void)
+{
+	struct mos_ring_pool *p = mos_ring_pool_create(0);
+	struct mos_ring *a = mos_ring_new(p, 65536, FIRST, 100);
+	struct mos_ring *b = mos_ring_new(p, 65536, FIRST, 0);
+	struct mos_ring *o = mos_ring_new(p, 65536, FIRST, 0);
+	struct mos_ring *w = mos_ring_new(p, 65536, FIRST, 0);
+
+	nemptied = 0;
+	mos_ring_set_owner(a, on_empty, &emptied);
+	mos_ring_set_owner(b, on_empty, &emptied);
+	mos_ring_set_owner(o, on_empty, &emptied);
+	put(a, 100, 4 * C, 1);
+	put(b, 0, 6 * C, 1);
+	put(o, 0, 3 * C, 1);
+	put(o, 5 * C, 100, 1);		/* a fragment: o never empties */
+	mos_ring_set_read_end(a, 100 + 4 * C);	/* all read */
+	mos_ring_set_read_end(b, 2 * C);	/* a third read */
+	mos_ring_set_read_end(o, 3 * C);	/* in-order part read */
+	ok(nemptied == 0 && has(a, 100, 4 * C, 1),
+	   "reclaim owner: nothing is said while nothing needs room");
+	put(w, 0, 3 * C, 1);
+	put(w, 3 * C, 6 * C, 1);
+	ok(nemptied == 1 && emptied[0] == a,
+	   "reclaim owner: the drained ring is handed to its owner once its "
+	   "last chunk went back, and only that one");
+	ok(mos_ring_head(b) == 2 * C && has(b, 2 * C, 4 * C, 1) &&
+	   mos_ring_contig_end(o) == 3 * C && has(o, 5 * C, 100, 1),
+	   "reclaim owner: a ring with unread bytes or a fragment stays");
+	mos_ring_free(b);
+	mos_ring_free(o);
+	mos_ring_set_read_end(w, 9 * C);
+	mos_ring_free(w);
+	ok(mos_ring_pool_bytes(p) == 0,
+	   "reclaim owner: nothing left held after the rest are freed");
 	mos_ring_pool_destroy(p);
 }
 
@@ -1004,6 +1054,7 @@ int main(void)
 	test_large_offsets();
 	test_gaps();
 	test_reclaim();
+	test_reclaim_owner();
 	differential(1, 0, 0, 4000);
 	differential(2, 0, 3 * C + 2 * NODE, 4000);
 	differential(3, t32 - 30000, 0, 4000);
