@@ -71,7 +71,9 @@ static uint32_t build(uint8_t *f, const uint8_t *b)
 		put16(ip + 4, (uint16_t)(8 + len));
 		ip[6] = 44;
 		ip[7] = 64;
-		ip[8] = 0xfd, ip[23] = (uint8_t)(1 + (id & 1));
+		/* the whole datagram loses the fragment header: its source
+		 * address tells the four datagrams apart */
+		ip[8] = 0xfd, ip[23] = (uint8_t)(1 + id);
 		ip[24] = 0xfd, ip[39] = 9;
 		ip[40] = proto;
 		put16(ip + 42, (uint16_t)(off << 3 | (more ? 1 : 0)));
@@ -112,7 +114,7 @@ static void check_whole(const struct mos_frame *w)
 		FUZZ_CHECK((uint32_t)(copy[l3 + 4] << 8 | copy[l3 + 5]) + 40 ==
 				   w->len - l3,
 			   "IPv6 payload length against %u bytes", w->len);
-		id = (copy[l3 + 23] - 1u) & 1;	/* from the source address */
+		id = copy[l3 + 23] - 1u;	/* from the source address */
 	} else {
 		start = l3 + (copy[l3] & 0x0fu) * 4u;
 		FUZZ_CHECK((uint32_t)(copy[l3 + 2] << 8 | copy[l3 + 3]) ==

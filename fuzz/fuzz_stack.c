@@ -412,8 +412,8 @@ static void set_buf(mctx_t m, int sock, int side, int v)
 			   "MOS_*BUF %d: rc %d errno %d", v, rc, errno);
 }
 
-/* CHOMP or INSERT of k bytes in a region, total length first (API.md:
- * the caller rewrites it, then resizes). */
+/* CHOMP or INSERT of k bytes in a region, total length first
+ * (mtcp_setlastpkt(3): the caller rewrites it, then resizes). */
 static void resize(mctx_t m, int sock, int side, uint8_t a, bool insert,
 		   bool taints)
 {

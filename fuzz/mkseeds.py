@@ -191,6 +191,23 @@ def defrag_seeds():
         frag(0x08 | (i & 3) << 1, i * 10, 1400) for i in range(12)))
 
 
+def tcp_seeds():
+    def op(b0, b1=0, seq=0, ack=0, w=65535, plen=0, aux=7, hw=0):
+        return struct.pack("!BBhhHHBB", b0, b1, seq, ack, w, plen, aux, hw)
+    # to the listener: handshake, data, reads, the engine's data, a close
+    s = op(0x60, 0x02) + op(0x00, 0x10) + op(0x00, 0x18, plen=300)
+    s += op(0x05, 0, w=100) + op(0x05, 0, w=1000, aux=1)
+    s += op(0x06, 0, w=2000) + op(0x04, w=50) + op(0x00, 0x10)
+    s += op(0x00, 0x18, seq=200, plen=100) + op(0x00, 0x18, plen=200)
+    s += op(0x05, 0, w=4000) + op(0x00, 0x11) + op(0x07) + op(0x04, w=300)
+    out("tcp", "listener", s)
+    # the active open: SYN/ACK from 8080, data both ways, RSTs
+    s = op(0x70, 0x12) + op(0x10, 0x18, plen=500, hw=1)
+    s += op(0x05, 0, w=600) + op(0x06, 0, w=3000) + op(0x10, 0x10)
+    s += op(0x10, 0x04, seq=5000) + op(0x10, 0x04) + op(0x04, w=100)
+    out("tcp", "active", s)
+
+
 if __name__ == "__main__":
     parse_seeds()
     ring_seeds()
@@ -198,3 +215,4 @@ if __name__ == "__main__":
     config_seeds()
     filter_seeds()
     defrag_seeds()
+    tcp_seeds()

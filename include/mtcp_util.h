@@ -1,5 +1,6 @@
 /*
- * mtcp_util.h -- helpers mOS 0.3 installed beside its API (API.md 2.4).
+ * mtcp_util.h -- helpers mOS 0.3 installed beside its API: GetRSSCPUCore(3)
+ * and StrToArgs(3).
  *
  * GetRSSCPUCore tells which context receives the packets of a 4-tuple,
  * so that a program choosing its own source ports (a NAT, a load

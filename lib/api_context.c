@@ -45,7 +45,7 @@ static void stop_all(void)
 	}
 }
 
-/* The library's SIGINT handler (API.md 3.1 mtcp_register_signal). */
+/* The library's SIGINT handler (mtcp_register_signal(3)). */
 static void on_sigint(int sig)
 {
 	time_t now = time(NULL);

@@ -1,5 +1,5 @@
 /*
- * api_epoll.c -- epoll over end-host sockets (API.md 3.4):
+ * api_epoll.c -- epoll over end-host sockets (mtcp_epoll_create(3)):
  * mtcp_epoll_create, mtcp_epoll_ctl, mtcp_epoll_wait, EventToString.
  */
 #include "internal.h"
@@ -86,7 +86,7 @@ static int ctl(struct mos_ctx *c, int epid, int op, int sock,
 		hs->ep_reg = false;
 		return 0;
 	}
-	/* only the low 32 bits: MOS_EPOLLET sign-extends (API.md 2.2) */
+	/* only the low 32 bits: MOS_EPOLLET sign-extends (mtcp_epoll_ctl(3)) */
 	hs->ep_mask = (uint32_t)event->events | MOS_EPOLLERR | MOS_EPOLLHUP;
 	hs->ep_data = event->data;
 	hs->ep_reg = true;

@@ -1,12 +1,12 @@
 /*
- * api_host.c -- end-host sockets (API.md 3.3): mtcp_bind, mtcp_listen,
+ * api_host.c -- end-host sockets (libmos(3)): mtcp_bind, mtcp_listen,
  * mtcp_accept, mtcp_connect, mtcp_abort, mtcp_getsockname, mtcp_recv,
  * mtcp_read, mtcp_readv, mtcp_write, mtcp_writev, mtcp_setsock_nonblock,
  * mtcp_ioctl, mtcp_init_rss, mtcp_pipe; and the end-host parts of
  * mtcp_socket, mtcp_close, mtcp_getpeername and mtcp_getsockopt
  * (SOL_SOCKET), which those calls hand over to.
  *
- * Checks run in the order of API.md section 3: context, socket id,
+ * Checks run in a fixed order: context, socket id,
  * socket kind, then the other arguments.  Reads and writes never block
  * (0.3); accept, connect and pipe ends do unless non-blocking.
  */
@@ -117,7 +117,8 @@ uint32_t mos_host_ready(struct mos_ctx *c, struct mos_hsock *hs)
 	return b;
 }
 
-/* Level-triggered re-arming after a read, write or accept (API.md 3.4). */
+/* Level-triggered re-arming after a read, write or accept
+ * (mtcp_epoll_ctl(3)). */
 static void rearm(struct mos_ctx *c, struct mos_hsock *hs, uint32_t bit)
 {
 	if (hs->ep_reg && !(hs->ep_mask & MOS_EPOLLET))
@@ -232,7 +233,7 @@ MOS_EXPORT int mtcp_accept(mctx_t mctx, int sock, struct sockaddr *addr,
 
 /* ------------------------------------------------------------ connect */
 
-/* The source for a connection to daddr:dport (API.md mtcp_connect):
+/* The source for a connection to daddr:dport (mtcp_connect(3)):
  * 0, or an errno. */
 static int pick_source(struct mos_ctx *c, struct mos_hsock *hs,
 		       uint32_t daddr, uint16_t dport, int port,
@@ -276,7 +277,7 @@ static int pick_source(struct mos_ctx *c, struct mos_hsock *hs,
 	return *sp ? 0 : EAGAIN;
 }
 
-/* The socket layer's error for an engine so_error (API.md SO_ERROR:
+/* The socket layer's error for an engine so_error (mtcp_getsockopt(3) SO_ERROR:
  * ETIMEDOUT for every failed open, ECONNRESET for a reset). */
 static int sock_error(const struct mos_hsock *hs)
 {
@@ -362,7 +363,7 @@ static void pipe_hangup(struct mos_ctx *c, struct mos_pipe *p, int end)
 	mos_host_kick(c->host);
 }
 
-/* mtcp_close of an end-host socket (API.md 3.3 table); the id goes in
+/* mtcp_close of an end-host socket (mtcp_close(3)); the id goes in
  * every case. */
 int mos_host_close(struct mos_ctx *c, struct mos_sock *s)
 {
@@ -475,7 +476,7 @@ bool mos_host_getpeername(struct mos_ctx *c, int sock, struct sockaddr *addr,
 /* --------------------------------------------------------------- read */
 
 /* The bytes of a pipe's read end, blocking on an empty pipe unless the
- * end is non-blocking (API.md mtcp_pipe). */
+ * end is non-blocking (mtcp_pipe(3)). */
 static ssize_t pipe_read(struct call *k, int sock, const struct iovec *iov,
 			 int n)
 {

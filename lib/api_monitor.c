@@ -3,7 +3,7 @@
  * mtcp_bind_monitor_filter, mtcp_register_callback, mtcp_set_uctx,
  * mtcp_get_uctx, mtcp_getpeername.
  *
- * Checks run in the order of API.md section 3: context, calling thread,
+ * Checks run in a fixed order: context, calling thread,
  * socket id, socket kind, then the other arguments.
  */
 #include "internal.h"
@@ -202,7 +202,8 @@ MOS_EXPORT int mtcp_bind_monitor_filter(mctx_t mctx, int sock,
 	return rc;
 }
 
-/* API.md 1.4: which events each hook accepts (checked on the root). */
+/* mtcp_register_callback(3): which events each hook accepts (checked on
+ * the root). */
 static bool hook_allows(int hook, event_t root, bool raw)
 {
 	const event_t not_null = MOS_ON_CONN_START | MOS_ON_REXMIT |

@@ -1,9 +1,9 @@
 /*
- * api_packet.c -- mtcp_setlastpkt and mtcp_sendpkt (API.md 3.2): rewriting
+ * api_packet.c -- mtcp_setlastpkt(3) and mtcp_sendpkt(3): rewriting
  * the packet being dispatched before it is forwarded, and injecting new
  * TCP/IPv4 packets.
  *
- * Checks run in the order of API.md section 3: context, calling thread,
+ * Checks run in a fixed order: context, calling thread,
  * socket id, socket kind, then the other arguments.  Nothing is changed
  * unless every check passed.
  */

@@ -44,8 +44,8 @@ static struct mos_half *flow_half(struct mos_sock *s, int side, int notsock)
 }
 
 /* Tell the ring how far every socket still reading `side` has read, so
- * that storage of bytes all of them have read can be taken back (API.md
- * 1.12 "Memory follows unread data"). */
+ * that storage of bytes all of them have read can be taken back (memory
+ * follows unread data). */
 static void note_read(struct mos_ctx *c, struct mos_flow *f, int side)
 {
 	uint64_t least = UINT64_MAX;
@@ -534,7 +534,7 @@ MOS_EXPORT int mtcp_setsockopt(mctx_t mctx, int sock, int level, int optname,
 		errno = ENOTSOCK;
 		goto out;
 	}
-	/* the socket kind is checked before optval/optlen (API.md 3) */
+	/* the socket kind is checked before optval/optlen */
 	if (optname != MOS_CLIBUF && optname != MOS_SVRBUF &&
 	    s->type != MOS_SOCK_MONITOR_STREAM_ACTIVE) {
 		errno = optname == MOS_STOP_MON ? EPERM : ENOTSOCK;

@@ -1,6 +1,6 @@
 /*
- * api_util.c -- the helpers of <mtcp_util.h> (API.md 2.4): GetRSSCPUCore
- * and StrToArgs.
+ * api_util.c -- the helpers of <mtcp_util.h>: GetRSSCPUCore(3)
+ * and StrToArgs(3).
  */
 #include "internal.h"
 

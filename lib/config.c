@@ -1,5 +1,5 @@
 /*
- * config.c -- load, free and query the libmos configuration (API.md 4.2).
+ * config.c -- load, free and query the libmos configuration (mos.conf(5)).
  *
  * libconfig parses the file; the parts named in config_impl.h check it
  * against the schema.  This file reads the file, runs the parts, holds the

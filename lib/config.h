@@ -1,5 +1,5 @@
 /*
- * config.h -- the libmos configuration file (API.md 4.2) in memory.
+ * config.h -- the libmos configuration file (mos.conf(5)) in memory.
  *
  * mos_config_load() reads a libconfig file, checks every setting (type,
  * range, cross references) and fills a struct mos_config.  On error it
@@ -102,7 +102,7 @@ struct mos_config_where {
 };
 
 /*
- * Defaults of API.md 4.2, no ports.  String settings are heap copies; only
+ * Defaults of mos.conf(5), no ports.  String settings are heap copies; only
  * when memory runs out are they left NULL (mos_config_load then fails with
  * ENOMEM).  The result must be released with mos_config_free().
  */
@@ -120,7 +120,7 @@ int  mos_config_load(struct mos_config *c, const char *path);
 /* Release everything C owns and zero it.  Safe to call twice. */
 void mos_config_free(struct mos_config *c);
 
-/* The API view (API.md 2.1); app_argv points into strings C owns. */
+/* The API view (mtcp_getconf(3)); app_argv points into strings C owns. */
 void mos_config_to_mtcp(const struct mos_config *c, struct mtcp_conf *out);
 
 /*

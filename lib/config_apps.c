@@ -1,5 +1,5 @@
 /*
- * config_apps.c -- the applications list, informational only (API.md 4.3):
+ * config_apps.c -- the applications list, informational only (mos.conf(5)):
  * reported through mtcp_getconf().
  */
 #include "internal.h"

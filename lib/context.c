@@ -449,7 +449,7 @@ static void idle_wait(struct mos_ctx *c, bool nothing)
 	int n = __atomic_load_n(&c->waiters, __ATOMIC_ACQUIRE);
 
 	if (n > 0) {
-		/* API.md 1.1: the calls waiting now take effect before the
+		/* libmos(3): the calls waiting now take effect before the
 		 * next burst; a plain unlock/lock lets this thread win again */
 		unsigned long target = c->served + (unsigned long)n;
 
@@ -603,7 +603,7 @@ static int ctx_alloc_tables(struct mos_ctx *c)
 	if (mos_flow_table_init(&c->flows, (uint32_t)cap) < 0)
 		return -1;
 	/* per-flow sockets need up to one id per listener and flow; end-host
-	 * sockets have a pool of max_concurrency more (API.md 1.2) */
+	 * sockets have a pool of max_concurrency more (libmos(3)) */
 	if (mos_sock_table_init(&c->socks, cap * 3 + 1024, cap) < 0)
 		return -1;
 	c->pool = mos_ring_pool_create(0);

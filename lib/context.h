@@ -173,7 +173,7 @@ int mos_timer_add(struct mos_ctx *c, uint64_t due_us, int id, callback_t cb);
  * for transmission or freed. */
 void mos_packet_input(struct mos_ctx *c, struct mos_frame *f);
 /* A frame the end host sends, shown to the monitor before it leaves
- * (API.md 1.11): true when a callback dropped it.  Not freed or sent. */
+ * (libmos(3)): true when a callback dropped it.  Not freed or sent. */
 bool mos_packet_observe(struct mos_ctx *c, struct mos_frame *f);
 /* flow_life.c */
 void mos_flow_end(struct mos_ctx *c, struct mos_flow *f, int first_side);

@@ -830,7 +830,7 @@ static int rss_setup(struct dpdk_port *pp, const struct mos_config *cfg,
 					    "device cannot spread TCP/IP flows "
 					    "(no RSS); narrow the mask",
 					    pp->nrxq, cfg->ports[p].name);
-	/* 0x05 repeated (API.md 2.4) hashes both directions of a flow
+	/* 0x05 repeated (GetRSSCPUCore(3)) hashes both directions of a flow
 	 * alike, and is the key GetRSSCPUCore and the software spread use
 	 * (lib/host/rss.h) */
 	for (i = 0; i < di->hash_key_size && i < sizeof(pp->rss_key); i++)

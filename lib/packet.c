@@ -1,5 +1,5 @@
 /*
- * packet.c -- one frame through the stack (API.md 1.6):
+ * packet.c -- one frame through the stack (libmos(3), Dispatch order):
  * parse, raw sockets, flow lookup or creation, sender half and MOS_HK_SND
  * callbacks, receiver half with reassembly and MOS_HK_RCV callbacks,
  * flow end, then forward or drop.
@@ -345,7 +345,7 @@ void mos_packet_input(struct mos_ctx *c, struct mos_frame *fr)
 	c->stats.kind[fr->kind]++;
 	drop = monitor(c, fr);
 	/* end host (lib/host): ARP for, and IPv4 to, a port's own address is
-	 * taken after the monitor saw it (API.md 1.11), not forwarded */
+	 * taken after the monitor saw it (libmos(3)), not forwarded */
 	if (mos_host_wants(c->host, fr)) {
 		if (drop) {
 			c->stats.drop_frames++;

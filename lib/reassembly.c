@@ -1,6 +1,6 @@
 /*
  * reassembly.c -- payload into the receiving half's ring; outrun and gaps
- * (API.md 1.12).
+ * (mtcp_peek(3)).
  *
  * A monitor can miss bytes the endpoints did exchange: a capture or a
  * mirror port dropped them, or they could not be stored.  Waiting for
@@ -72,7 +72,7 @@ static struct mos_ring *ring_of(struct mos_ctx *c, struct mos_flow *f,
 	return r;
 }
 
-/* Give up the holes of `side` below upto (API.md 1.12 "Gaps"); -1 when
+/* Give up the holes of `side` below upto (mtcp_peek(3) "Gaps"); -1 when
  * no ring can be had to record them (the flow must end). */
 static int give_up(struct mos_ctx *c, struct mos_flow *f, int side,
 		   uint64_t upto)

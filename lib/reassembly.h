@@ -1,6 +1,6 @@
 /*
  * reassembly.h -- a flow's payload into the receiving half's ring, and
- * the two ways bytes go missing (API.md 1.12): outrun (bytes overwritten
+ * the two ways bytes go missing (mtcp_peek(3)): outrun (bytes overwritten
  * before every socket read them) and gaps (holes given up because the
  * receiver acknowledged past them or the flow ended).  Both raise
  * MOS_ON_ERROR and are reported by mtcp_peek as minus the bytes lost.

@@ -2,7 +2,7 @@
  * ring_buf.h -- per-half receive ring addressed by 64-bit stream offsets.
  *
  * A ring keeps a window of `capacity` bytes of one direction's byte stream
- * (API.md 1.12, DESIGN.md "Reassembly").  Offset 0 is the first payload
+ * (mtcp_peek(3)).  Offset 0 is the first payload
  * byte; offsets are 64-bit and never wrap.
  *
  *   stream offset ->
@@ -21,7 +21,7 @@
  *   stored and given back when none of its bytes is stored any more: a
  *   chunk lying wholly in a hole (chunk 10 above) has no storage.
  *
- * Gaps (API.md 1.12): a hole that will never fill is given up with
+ * Gaps (mtcp_peek(3)): a hole that will never fill is given up with
  * mos_ring_give_up(): contig_end moves past it and it is kept as a gap,
  * a run of the in-order region with no storage, until the head passes it:
  *
@@ -47,7 +47,7 @@
  * Memory: chunks, fragment and gap nodes, ring descriptors and slot
  * arrays come from a per-context pool (ring_pool.h) that grows by slabs
  * and never shrinks until destroyed, so a warm context does no malloc per
- * packet.  Memory follows unread data (API.md 1.12): the owner tells a
+ * packet.  Memory follows unread data: the owner tells a
  * ring how far every reader has read (mos_ring_set_read_end); bytes below
  * that are a cache, and a pool out of free chunks first takes back the
  * storage of such bytes, from the rings drained longest ago, before it
@@ -152,7 +152,7 @@ uint64_t mos_ring_contig_end(const struct mos_ring *r);
 uint64_t mos_ring_high_end(const struct mos_ring *r);
 
 /*
- * Give up every hole below `upto` (API.md 1.12 "Gaps"): each becomes a
+ * Give up every hole below `upto` (mtcp_peek(3) "Gaps"): each becomes a
  * gap, and the fragment above it, if any, joins the in-order data.
  * Returns the stored bytes that became in-order (>= 0); *gap_bytes = the
  * bytes given up.  When no node for a gap can be had, the head is moved

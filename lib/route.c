@@ -1,6 +1,6 @@
 /*
  * route.c -- forwarding for frames whose port has no nic_forward_table
- * pair (API.md 1.11), and the table look-ups mtcp_sendpkt shares.
+ * pair (mos.conf(5)), and the table look-ups mtcp_sendpkt shares.
  *
  * A capture port (io = "pcap") with no pair and no route_table writes what
  * passes to its own pcap_out: that keeps `forward = true` on a single

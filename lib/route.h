@@ -1,6 +1,6 @@
 /*
  * route.h -- where a frame leaves when its port has no nic_forward_table
- * pair (API.md 1.11): IPv4 by route_table + arp_table, the rest dropped.
+ * pair (mos.conf(5)): IPv4 by route_table + arp_table, the rest dropped.
  */
 #ifndef MOS_ROUTE_H
 #define MOS_ROUTE_H

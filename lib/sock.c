@@ -68,7 +68,7 @@ int mos_sock_alloc(struct mos_sock_table *t, int type)
 	struct mos_lsock *lis = NULL;
 	int id;
 
-	/* end-host sockets have a pool of their own (API.md 1.2) */
+	/* end-host sockets have a pool of their own (libmos(3)) */
 	if (mos_sock_is_host(type) && t->n_host >= t->host_cap) {
 		errno = ENFILE;
 		return -1;

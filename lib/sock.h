@@ -86,7 +86,7 @@ struct mos_sock_table {
 	int n_monitor;		/* listeners + raw sockets in use */
 	int n_flow;		/* per-flow sockets in use */
 	int n_host;		/* end-host sockets in use ... */
-	int host_cap;		/* ... at most this many (API.md 1.2) */
+	int host_cap;		/* ... at most this many (libmos(3)) */
 };
 
 /* cap ids in all; host_cap of them at most for end-host sockets. */

@@ -19,7 +19,7 @@ struct mos_stats {
 	uint64_t orphans;
 	uint64_t rexmit_payload, rexmit_ctl;
 	uint64_t ring_beyond, ring_outrun, ring_nomem;
-	uint64_t gaps, gap_bytes;	/* holes given up (API.md 1.12) */
+	uint64_t gaps, gap_bytes;	/* holes given up (mtcp_peek(3)) */
 	uint64_t ack_implausible;	/* ACKs beyond a window past data */
 	uint64_t rst_ignored;
 	uint64_t route_drops;		/* unpaired port, no route/ARP */

@@ -262,12 +262,11 @@ bool mos_tcp_payload_offset(const struct mos_flow *f, int receiver,
 	return true;
 }
 
-/* Offset of sequence number seq of the peer of half r, unwrapped around
- * r's in-order end; never below it. */
-static uint64_t seq_offset(const struct mos_flow *f, int r, uint32_t seq)
+/* Offset of sequence number seq of S, the peer of a half whose in-order
+ * end is `end`, unwrapped around that end; never below it. */
+static uint64_t seq_offset(const struct mos_half *S, uint64_t end,
+			   uint32_t seq)
 {
-	const struct mos_half *S = &f->half[!r];
-	uint64_t end = mos_tcp_rcv_end(&f->half[r]);
 	int32_t d = (int32_t)(seq - (S->isn + 1 + (uint32_t)end));
 
 	return d > 0 ? end + (uint64_t)d : end;
@@ -276,13 +275,13 @@ static uint64_t seq_offset(const struct mos_flow *f, int r, uint32_t seq)
 uint64_t mos_tcp_sent_end(const struct mos_flow *f, int r)
 {
 	const struct mos_half *S = &f->half[!r];
-	uint64_t e, fin;
+	uint64_t end = mos_tcp_rcv_end(&f->half[r]), e, fin;
 
 	if (!S->isn_known)
-		return mos_tcp_rcv_end(&f->half[r]);
-	e = seq_offset(f, r, S->snd_nxt);
+		return end;
+	e = seq_offset(S, end, S->snd_nxt);
 	if (S->fin_sent) {
-		fin = seq_offset(f, r, S->fin_seq);
+		fin = seq_offset(S, end, S->fin_seq);
 		if (fin < e)
 			e = fin;
 	}
@@ -293,18 +292,20 @@ bool mos_tcp_ack_offset(const struct mos_flow *f, int s,
 			const struct mos_pkt *p, uint64_t *off)
 {
 	const struct mos_half *S = &f->half[!s];
-	uint64_t fin;
+	uint64_t end, fin;
 
 	if (!(p->flags & MOS_TH_ACK) || (p->flags & MOS_TH_RST) ||
 	    !S->isn_known)
 		return false;
-	*off = seq_offset(f, s, p->ack);
+	/* the receiver's in-order end once: the ring's line is read once */
+	end = mos_tcp_rcv_end(&f->half[s]);
+	*off = seq_offset(S, end, p->ack);
 	if (S->fin_sent) {
-		fin = seq_offset(f, s, S->fin_seq);
+		fin = seq_offset(S, end, S->fin_seq);
 		if (*off > fin)
 			*off = fin;
 	}
-	return *off > mos_tcp_rcv_end(&f->half[s]);
+	return *off > end;
 }
 
 static bool done(uint8_t st, int tw_interval)

@@ -44,7 +44,7 @@ uint64_t mos_tcp_rcv_end(const struct mos_half *h);
  * storage (every reader read every byte, nothing out of order), r is
  * freed and its in-order end kept in h->rcv_end, with h->ring_gone set;
  * the next byte makes a new ring there.  So a flow whose rings hold
- * nothing costs no ring memory (API.md 1.12, memory follows unread data). */
+ * nothing costs no ring memory (memory follows unread data). */
 void mos_tcp_ring_adopt(struct mos_half *h, struct mos_ring *r);
 /* Was a byte of [off, off + len) already received by h?  Also after its
  * ring went back to the pool. */

@@ -21,7 +21,8 @@
 #   BENCH_DIR=...       capture and scratch, default /dev/shm/libmos-bench
 #   BENCH_RMEM="262144 8192"   rmem_size values for the libmos rows
 #   BENCH_SKIP=""       rows to leave out: any of tcpflow flowdump dpdk
-#                       cores csum slope host
+#                       cores csum slope drained host
+#   BENCH_DRAINED="100000 1000000"  flow counts of the drained-flow slope
 #   BENCH_HOST_SECS=5, BENCH_HOST_REQS=20000   the end host rows (host_rows)
 #   BENCH_PERF=0        1: perf record the first libmos row into
 #                       BENCH_DIR/perf.txt
@@ -311,6 +312,46 @@ if ! skipped slope && [ "$flows" -ge 2 ]; then
 				name, (b - a) * 1024 / (n2 - n1), n1, n2 }'
 	done
 	cap=$big_cap
+fi
+
+# --- memory per tracked flow whose rings hold nothing: captures of tiny
+# flows (SCALE 0.001: a few hundred bytes each, all open at once, every
+# byte peeked at once), so the peak RSS slope is what a flow costs once
+# its rings are drained (the flow, its socket, the table's links), not
+# its unread bytes.  max_concurrency is the larger count in both runs.
+drained_slope() {
+	set -- ${BENCH_DRAINED:-100000 1000000}
+	n1=$1 n2=$2 big_cap=$cap big_truth=$truth big_scale=$scale
+	scale=0.001
+	for n in "$n1" "$n2"; do
+		capture "$n"
+		cat >"$dir/drained.$tag.conf" <<CONF
+mos = { io = "pcap"; forward = false; mos_log = ""; tcp_timeout = 0;
+  verify_checksums = false; rmem_size = ${rmems%% *}; max_concurrency = $n2;
+  ports = ( { name = "cap"; core_mask = 0x1; pcap_file = "$cap"; } ); };
+CONF
+		"$time_bin" -f %M -o "$dir/rss.$tag" \
+			"$bin/mosbench" "$dir/drained.$tag.conf" >"$out"
+		eval "rss_$n=\$(tail -n 1 \"\$dir/rss.\$tag\")"
+		# the same check as the rows', against this capture's truth
+		saved="$T_C2S $T_S2C $T_FLOWS"
+		T_C2S=$(tv c2s_bytes) T_S2C=$(tv s2c_bytes) T_FLOWS=$(tv flows)
+		v=$(check_mos "$out")
+		set -- $saved
+		T_C2S=$1 T_S2C=$2 T_FLOWS=$3
+		case $v in
+		ok*) ;;
+		*) echo "memory per drained flow: FAIL: $n flows: $v"; fail=1 ;;
+		esac
+	done
+	eval "a=\$rss_$n1 b=\$rss_$n2"
+	awk -v a="$a" -v b="$b" -v n1="$n1" -v n2="$n2" 'BEGIN {
+		printf "memory per tracked flow, rings drained: %.0f bytes (peak RSS %.0f -> %.0f MiB, %d -> %d flows)\n",
+			(b - a) * 1024 / (n2 - n1), a / 1024, b / 1024, n1, n2 }'
+	cap=$big_cap truth=$big_truth scale=$big_scale
+}
+if ! skipped drained; then
+	drained_slope
 fi
 
 # --- the end host (issue 11): mos-epserver against nginx (one worker)

@@ -5,6 +5,8 @@
 #   FUZZ_SECONDS  seconds per target (default 60)
 #   FUZZ_TARGETS  which ones (default: every fuzz/fuzz_*.c)
 #   FUZZ_BUILD    build directory (default build-fuzz in the source tree)
+#   FUZZ_SEED     libFuzzer's -seed (default 0: a new one each run; CI
+#                 fixes it so that a red smoke run can be repeated)
 #
 # The library's sources are compiled with -fsanitize=fuzzer-no-link,
 # address,undefined into FUZZ_BUILD (its own configure, so the normal
@@ -66,7 +68,7 @@ for t in $targets; do
 	   LSAN_OPTIONS=suppressions="$top/fuzz/lsan.supp" \
 	   UBSAN_OPTIONS=print_stacktrace=1 \
 	   "bin/fuzz_$t" $opts -max_total_time="$secs" -timeout=20 \
-		-rss_limit_mb=4096 -print_final_stats=1 \
+		-rss_limit_mb=4096 -print_final_stats=1 -seed="${FUZZ_SEED:-0}" \
 		-artifact_prefix="crash/$t-" "corpus/$t" $seeds \
 		>"$log" 2>&1; then
 		st=ok

@@ -1,5 +1,5 @@
 /*
- * app.h -- the frame every libmos program shares (API.md 5): after
+ * app.h -- the frame every libmos program shares: after
  * mtcp_init, apply the core count, create and set up one context per
  * core, report readiness to systemd, wait for the contexts, tear down.
  */

@@ -1,6 +1,6 @@
 /*
  * midstat -- the connections passing by, like netstat for a middlebox
- * (API.md 5.1).
+ * (midstat(1)).
  *
  *   midstat [-f mos.conf | -r capture.pcap] [-c cores] [-b bytes]
  *

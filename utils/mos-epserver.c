@@ -1,6 +1,6 @@
 /*
  * mos-epserver -- a static file server over HTTP/1.1 on libmos end-host
- * sockets (API.md 5.4, rewritten).
+ * sockets (rewritten from mOS 0.3's epserver, see mos-epserver(1)).
  *
  *   mos-epserver -p DOCROOT [-f mos.conf] [-N cores] [-P port] [-a addr]
  *                [-b backlog] [-v]
@@ -105,7 +105,7 @@ static void conn_close(struct worker *w, struct conn *c, bool reset)
 	if (c->dead)
 		return;
 	/* an abort that finds no connection left (already reset) does
-	 * not release the id (API.md 3.3): close it then */
+	 * not release the id (mtcp_abort(3)): close it then */
 	if ((!reset || mtcp_abort(w->mctx, c->sock) < 0) &&
 	    mtcp_close(w->mctx, c->sock) < 0 && errno != ENOTCONN)
 		warn_conn(w, c->sock, "mtcp_close", errno);

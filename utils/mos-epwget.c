@@ -1,7 +1,7 @@
 /*
  * mos-epwget -- fetch one URL many times over libmos end-host sockets
- * (API.md 5.5, rewritten): an HTTP load generator that checks what it
- * gets.
+ * (rewritten from mOS 0.3's epwget, see mos-epwget(1)): an HTTP load
+ * generator that checks what it gets.
  *
  *   mos-epwget URL REQUESTS [-f mos.conf] [-N cores] [-c concurrency]
  *              [-k] [-o FILE] [-s] [-e SHA256] [-t seconds] [-v]
@@ -141,7 +141,7 @@ static void conn_close(struct worker *w, struct conn *c, bool reset)
 	if (c->dead)
 		return;
 	/* an abort that finds no connection left (already reset) does
-	 * not release the id (API.md 3.3): close it then */
+	 * not release the id (mtcp_abort(3)): close it then */
 	if (!reset || mtcp_abort(w->mctx, c->sock) < 0)
 		mtcp_close(w->mctx, c->sock);
 	c->dead = true;

@@ -127,7 +127,7 @@ static void set_endpoints(struct conn *c, const struct sockaddr_in6 *sa,
 }
 
 /* The flow's first packet (its SYN) makes the record: PKT_IN comes before
- * CONN_START in a dispatch (API.md 1.6), so whichever runs first does. */
+ * CONN_START in a dispatch (libmos(3)), so whichever runs first does. */
 static struct conn *conn_of(mctx_t mctx, int sock)
 {
 	struct sockaddr_in6 sa[2];

@@ -1,6 +1,6 @@
 /*
  * nat -- source NAT for the connections crossing an inline box
- * (API.md 5.3).
+ * (mos-nat(1)).
  *
  *   nat -i PUBLIC_ADDR [-f mos.conf] [-c cores]
  *

@@ -1,6 +1,6 @@
 /*
  * simple_firewall -- accept or drop each connection at its first SYN
- * (API.md 5.2).  Inline mode only: a dropped SYN is not forwarded, an
+ * (simple_firewall(1)).  Inline mode only: a dropped SYN is not forwarded, an
  * accepted connection stops being monitored and passes through.
  *
  *   simple_firewall [-c mos.conf] [-f rules] [-n cores]

@@ -1,5 +1,5 @@
 /*
- * epoll.h -- the context's epoll instance (API.md 3.4).
+ * epoll.h -- the context's epoll instance (mtcp_epoll_create(3)).
  *
  * A FIFO of single-bit events, each tagged with the registration it was
  * raised under (hsock.h ep_token): an event whose socket was closed,

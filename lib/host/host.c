@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -271,6 +272,28 @@ static void init_addrs(struct mos_host *h, const struct mos_config *cfg)
 	}
 }
 
+/* The timestamp key: the same for every process of this boot.  boot_id
+ * is a random string the kernel makes once per boot (random(4)); without
+ * it, a key of this process only (restarts may then meet a peer's
+ * TIME_WAIT with an older TSval and wait one SYN retransmission). */
+static uint64_t boot_ts_secret(void)
+{
+	char id[64];
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	size_t i, n = 0;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f) {
+		n = fread(id, 1, sizeof(id), f);
+		fclose(f);
+	}
+	if (n < 16 && getrandom(id, sizeof(id), 0) == (ssize_t)sizeof(id))
+		n = sizeof(id);
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)id[i]) * 0x100000001b3ull;
+	return h;
+}
+
 static int init_engine(struct mos_ctx *c)
 {
 	struct mos_host *h = c->host;
@@ -292,6 +315,7 @@ static int init_engine(struct mos_ctx *c)
 	    (ssize_t)sizeof(conf.iss_secret))
 		conf.iss_secret = (uint32_t)(uintptr_t)h ^
 				  (uint32_t)c->io->ops->now_us(c->io);
+	conf.ts_secret = boot_ts_secret();
 	h->tcp = mos_tcp_new(&conf, &env, c->now_us);
 	return h->tcp ? 0 : -1;
 }
@@ -393,7 +417,9 @@ void mos_host_input(struct mos_ctx *c, struct mos_frame *f)
 		return;
 	}
 	if (f->kind == MOS_PKT_TCP || f->kind == MOS_MAL_TCP_CSUM) {
-		mos_tcp_input(h->tcp, f, mos_host_now(c));
+		/* the burst's clock: a clock read per frame costs more
+		 * than the RTT samples gain (RFC 6298 granularity) */
+		mos_tcp_input(h->tcp, f, c->now_us);
 		h->next_due = mos_tcp_next_due(h->tcp);
 		c->io->ops->free_frames(c->io, c->pub.cpu, &f, 1);
 		return;
@@ -549,7 +575,7 @@ int mos_host_sleep(struct mos_ctx *c, const struct timespec *deadline)
 	seen = h->seq;
 	h->nblocked++;
 	mos_host_leave(c);
-	mos_ctx_start_input(c);		/* API.md 1.9: offline input waits */
+	mos_ctx_start_input(c);		/* libmos(3): offline input waits */
 	pthread_mutex_lock(&h->wlock);
 	while (h->seq == seen && !__atomic_load_n(&c->ended, __ATOMIC_ACQUIRE)
 	       && !__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {

@@ -1,6 +1,6 @@
 /*
- * host.h -- the end-host half of a context (API.md 1.11, DESIGN.md "The
- * end host"): its TCP engine, ARP, the local addresses, the frames it
+ * host.h -- the end-host half of a context (libmos(3)): its TCP engine,
+ * ARP, the local addresses, the frames it
  * sends, the epoll instance, and how application threads sleep in
  * blocking calls.
  *
@@ -122,7 +122,7 @@ void mos_host_leave(struct mos_ctx *c);
  * Sleep until news, the deadline (CLOCK_MONOTONIC, NULL = none) or the
  * context's end; entered and left with the context held.  Returns 0 to
  * look again, -1 with errno ETIMEDOUT or EINTR (context stopping).  Starts
- * offline input (API.md 1.9) first.
+ * offline input (libmos(3)) first.
  */
 int mos_host_sleep(struct mos_ctx *c, const struct timespec *deadline);
 

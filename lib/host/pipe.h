@@ -1,5 +1,5 @@
 /*
- * pipe.h -- an in-context pipe (mtcp_pipe, API.md 3.3): a 10240-byte byte
+ * pipe.h -- an in-context pipe (mtcp_pipe(3)): a 10240-byte byte
  * ring with a read end and a write end, each a socket of the context.
  *
  * No locking here: every call is made with the context's lock held.  The

@@ -4,7 +4,6 @@
 #include "internal.h"
 
 #include <arpa/inet.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "context.h"
@@ -36,59 +35,52 @@ uint32_t mos_toeplitz(const uint8_t *key, const uint8_t *in, size_t len)
 	return hash;
 }
 
-/* With every key byte equal, the 32-bit window at bit 8i + b is the same
- * for every i: the hash is the XOR of one table entry per input byte. */
-static uint32_t table[256];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
-
-static void table_init(void)
+/*
+ * With every key byte equal, the 32-bit window at input bit 8i + b is the
+ * same for every byte i, and Toeplitz is linear over XOR: the hash of the
+ * input is the hash of one byte, the XOR of all its bytes.  So no table
+ * and no per-call set-up: fold, then at most 8 XORs.
+ */
+static uint32_t hash_byte(uint8_t x)
 {
-	uint8_t key[MOS_RSS_KEY_LEN];
-	int v;
+	uint32_t window = MOS_RSS_KEY_BYTE * 0x01010101u, h = 0;
+	int b;
 
-	memset(key, MOS_RSS_KEY_BYTE, sizeof(key));
-	for (v = 0; v < 256; v++) {
-		uint8_t in = (uint8_t)v;
-
-		table[v] = mos_toeplitz(key, &in, 1);
+	for (b = 7; b >= 0; b--) {
+		h ^= window & (0u - ((x >> b) & 1u));
+		/* the next key bit is the one leaving the top: a rotation */
+		window = window << 1 | window >> 31;
 	}
+	return h;
 }
 
-static uint32_t hash_bytes(const uint8_t *b, size_t len)
+static uint8_t fold32(uint32_t v)
 {
-	uint32_t h = 0;
-	size_t i;
-
-	pthread_once(&table_once, table_init);
-	for (i = 0; i < len; i++)
-		h ^= table[b[i]];
-	return h;
+	v ^= v >> 16;
+	v ^= v >> 8;
+	return (uint8_t)v;
 }
 
 uint32_t mos_rss_hash4(uint32_t saddr, uint32_t daddr, uint16_t sport,
 		       uint16_t dport)
 {
-	uint8_t in[12];
-
-	memcpy(in, &saddr, 4);
-	memcpy(in + 4, &daddr, 4);
-	memcpy(in + 8, &sport, 2);
-	memcpy(in + 10, &dport, 2);
-	return hash_bytes(in, sizeof(in));
+	return hash_byte(fold32(saddr ^ daddr ^ sport ^
+				(uint32_t)dport << 16));
 }
 
 uint32_t mos_rss_hash_pkt(const struct mos_pkt *p)
 {
-	uint16_t sp = htons(p->sport), dp = htons(p->dport);
-	uint8_t in[36];
+	uint32_t v = (uint32_t)p->sport ^ (uint32_t)p->dport << 16, w[4];
+	int i;
 
+	/* byte order does not matter to an XOR of all bytes */
 	if (p->ipver == 4)
-		return mos_rss_hash4(p->saddr.v4, p->daddr.v4, sp, dp);
-	memcpy(in, p->saddr.v6, 16);
-	memcpy(in + 16, p->daddr.v6, 16);
-	memcpy(in + 32, &sp, 2);
-	memcpy(in + 34, &dp, 2);
-	return hash_bytes(in, sizeof(in));
+		return hash_byte(fold32(v ^ p->saddr.v4 ^ p->daddr.v4));
+	for (i = 0; i < 2; i++) {
+		memcpy(w, i ? p->daddr.v6 : p->saddr.v6, 16);
+		v ^= w[0] ^ w[1] ^ w[2] ^ w[3];
+	}
+	return hash_byte(fold32(v));
 }
 
 /* This context's rank among the contexts polling port, and their number

@@ -3,7 +3,7 @@
  * to the context that opened the connection.
  *
  * The hash is Toeplitz (Microsoft RSS) with a 40-byte key of repeated
- * 0x05 (API.md 2.4): with a key that repeats every byte, swapping the two
+ * 0x05 (GetRSSCPUCore(3)): with a key that repeats every byte, swapping the two
  * addresses and the two ports leaves the hash alone, so both directions
  * of a flow land on one context.  A port's frames go to the contexts that
  * poll it (in context order) by the hash's low 7 bits modulo their count

@@ -82,6 +82,9 @@ struct mos_tcp *mos_tcp_new(const struct mos_tcp_conf *conf,
 		    0x736f6d6570736575ull;
 	s->sip_k1 = ((uint64_t)conf->iss_secret << 32 | conf->iss_secret) ^
 		    0x646f72616e646f6dull;
+	s->ts_k0 = conf->ts_secret ^ 0x7465646279746573ull;
+	s->ts_k1 = (conf->ts_secret >> 32 | conf->ts_secret << 32) ^
+		   0x6c7967656e657261ull;
 	mos_wheel_init(&s->wheel, now_us / 1000u);
 	return s;
 }
@@ -335,6 +338,14 @@ uint32_t mos_tcb_iss(struct mos_tcp *s, uint32_t laddr, uint16_t lport,
 
 	/* RFC 6528 3: ISN = M + F(), M a 4 microsecond clock */
 	return (uint32_t)(s->now_us / 4u) + (uint32_t)f;
+}
+
+uint32_t mos_tcb_ts_off(struct mos_tcp *s, uint32_t laddr, uint16_t lport,
+			uint32_t raddr, uint16_t rport)
+{
+	return (uint32_t)siphash12(s->ts_k0, s->ts_k1,
+				   (uint64_t)laddr << 32 | raddr,
+				   (uint32_t)lport << 16 | rport);
 }
 
 void mos_tcb_event(struct mos_tcb *t, unsigned ev)

@@ -113,6 +113,7 @@ struct mos_tcp {
 	int nfree;
 
 	uint64_t sip_k0, sip_k1;	/* ISN key (RFC 6528) */
+	uint64_t ts_k0, ts_k1;		/* timestamp offset key (RFC 7323) */
 	uint64_t chal_sec;		/* RFC 5961 7: challenge ACKs in */
 	uint32_t chal_count;		/* the current second */
 	struct mos_wheel wheel;
@@ -141,6 +142,10 @@ void mos_tcb_child_unlink(struct mos_tcb *c);
 /* RFC 6528 ISN for a 4-tuple at now. */
 uint32_t mos_tcb_iss(struct mos_tcp *s, uint32_t laddr, uint16_t lport,
 		     uint32_t raddr, uint16_t rport);
+/* The 4-tuple's timestamp offset: a keyed hash with no clock in it, so
+ * that TSval = clock + offset grows across incarnations of the tuple. */
+uint32_t mos_tcb_ts_off(struct mos_tcp *s, uint32_t laddr, uint16_t lport,
+			uint32_t raddr, uint16_t rport);
 
 /* Tell the owner (or, for MOS_TCP_EV_ACCEPT, the listener's owner). */
 void mos_tcb_event(struct mos_tcb *t, unsigned ev);

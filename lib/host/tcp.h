@@ -69,6 +69,11 @@ struct mos_tcp_conf {
 				 * 0 = free at once on entering TIME_WAIT */
 	uint16_t mss;		/* our MSS to announce (1460 for MTU 1500) */
 	uint32_t iss_secret;	/* seeds ISNs (RFC 6528) */
+	/* Seeds the per-connection timestamp offset (RFC 7323 5.4).  The
+	 * same for every process of one boot, so TSval keeps growing for a
+	 * 4-tuple whose last incarnation a peer still holds in TIME_WAIT
+	 * (a peer accepts a new SYN there when its timestamp is newer). */
+	uint64_t ts_secret;
 	/* Tunables; 0 takes the default named. */
 	uint32_t rto_min_ms;	/* lower bound of the RTO: 200 */
 	uint32_t rto_init_ms;	/* RTO before any RTT sample: 1000 (RFC 6298) */

@@ -44,7 +44,7 @@ void mos_tcp_init_send(struct mos_tcb *t)
 	t->srtt_us = 0;
 	t->rttvar_us = 0;
 	t->backoff = 0;
-	t->ts_off = t->iss * 2654435761u;
+	t->ts_off = mos_tcb_ts_off(s, t->laddr, t->lport, t->raddr, t->rport);
 	mos_sack_clear(t);
 	if (!t->seg_max)
 		t->seg_max = s->conf.mss;

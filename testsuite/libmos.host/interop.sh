@@ -253,7 +253,7 @@ client_matrix() {	# MODE
 	[ $r = 0 ] || note "$work/w20m.log"
 	grep 'requests/s' "$work"/w1k.log "$work"/w20m.log | sed 's/^/# /'
 	# Linux refuses a closed port: the request fails at once (a RST;
-	# SO_ERROR says ETIMEDOUT for a failed connect, API.md 3.3), not
+	# SO_ERROR says ETIMEDOUT for a failed connect, mtcp_getsockopt(3)), not
 	# after the 10 s of the timeout
 	t0=$(date +%s)
 	epwget "$work/wrst.log" "http://$L:81/" 1 -t 10

@@ -1,11 +1,11 @@
 /*
- * t_hostapi.c -- the end-host calls of API.md 3.3-3.4: every errno path,
+ * t_hostapi.c -- the end-host calls of libmos(3): every errno path,
  * epoll semantics, pipes, blocking calls.
  *
  *   t_hostapi offline CAPTURE
  *       A pcap-backend context whose port has an address (10.0.0.1/24)
- *       and reads CAPTURE (input starts at the first blocking call, API.md
- *       1.9): the errno of every call that needs no peer, epoll over
+ *       and reads CAPTURE (input starts at the first blocking call, libmos(3)
+ *       NOTES): the errno of every call that needs no peer, epoll over
  *       pipes (level, edge, one-shot, events dropped after close or DEL),
  *       pipes (EOF, EPIPE, 10240 bytes), and a blocking accept ended by
  *       the end of input (EINTR).
@@ -99,7 +99,7 @@ static void t_socket(void)
 	       "mtcp_socket(type 99)");
 }
 
-/* One id space (API.md 1.2): monitor and end-host ids never collide,
+/* One id space (libmos(3)): monitor and end-host ids never collide,
  * and each kind has a pool of max_concurrency. */
 static void t_ids(void)
 {
@@ -425,7 +425,7 @@ static void t_rss(void)
 	       "mtcp_init_rss(INADDR_ANY, no route to daddr)");
 	EXPECT(mtcp_init_rss(ctx, INADDR_ANY, 1, inet_addr("10.0.0.2"),
 			     htons(80)), 0, 0, "mtcp_init_rss(INADDR_ANY)");
-	/* a two-queue spread: both directions land alike (API.md 2.4) */
+	/* a two-queue spread: both directions land alike (GetRSSCPUCore(3)) */
 	{
 		int i, same = 0, spread[2] = { 0, 0 };
 
@@ -691,8 +691,8 @@ static void *block_main(void *arg)
 	return NULL;
 }
 
-/* The last call: a blocking accept starts the capture's input (API.md
- * 1.9), which ends; the context ends and the sleeper returns EINTR.  (A
+/* The last call: a blocking accept starts the capture's input (libmos(3)
+ * NOTES), which ends; the context ends and the sleeper returns EINTR.  (A
  * second sleeper could find the context ended before it sleeps: EACCES;
  * the live mode has several.) */
 static void t_eintr_at_end(void)

@@ -8,7 +8,7 @@
  * READY is created once the listener is up.  Runs until SIGINT, then
  * prints TAP lines: the client's upload complete, the echo server's
  * connections all served, no error on any socket.  A monitor listener in
- * the same program (the embedded monitor, API.md 1.11) must have seen
+ * the same program (the embedded monitor, libmos(3)) must have seen
  * every one of those connections start and end, and both directions of
  * their bytes.
  */

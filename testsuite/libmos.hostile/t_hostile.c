@@ -123,7 +123,7 @@ static void cb_pkt(mctx_t m, int s, int side, event_t ev, filter_arg_t *a)
 	drain(m, s, MOS_SIDE_SVR);
 }
 
-/* Delivered once per side (API.md 1.10): counted at the first. */
+/* Delivered once per side (libmos(3)): counted at the first. */
 static void cb_end(mctx_t m, int s, int side, event_t ev, filter_arg_t *a)
 {
 	int f = flow_of(m, s);

@@ -1,6 +1,6 @@
 /*
- * t_drained.c -- a drained ring handed back to the pool (API.md 1.12,
- * memory follows unread data) leaves no trace a monitor can see.
+ * t_drained.c -- a drained ring handed back to the pool (memory
+ * follows unread data) leaves no trace a monitor can see.
  *
  *   t_drained
  *
