@@ -1,5 +1,5 @@
 /*
- * io_dpdk.h -- private helpers of the DPDK backend (io_dpdk.c).
+ * io_dpdk.h -- private helpers of the DPDK backend (io_dpdk_argv.c).
  *
  * The backend itself is reached through mos_io_dpdk_ops (io.h).  The EAL
  * command line is built by a separate function so that tests can check it
